@@ -1,0 +1,133 @@
+# One IAM user, the groups that carry its permissions, and (optionally) an access
+# key and a console password, both encrypted to the operator's PGP key.
+#
+# Policy documents are built with jsonencode() from plain input values, never with
+# the aws_iam_policy_document data source or string templates, so text such as
+# "${aws:username}" reaches IAM exactly as the caller wrote it.
+
+locals {
+  groups_by_name = { for g in var.groups : g.name => g }
+
+  # One entry per (group, managed policy) pair, keyed "group|arn": stable when
+  # groups or policies are added or removed elsewhere in the lists ("|" cannot
+  # occur in a group name).
+  group_policy_attachments = merge([
+    for g in var.groups : {
+      for arn in g.managed_policy_arns : "${g.name}|${arn}" => {
+        group      = g.name
+        policy_arn = arn
+      }
+    }
+  ]...)
+
+  custom_policies = {
+    for g in var.groups : g.name => g.custom_policy if g.custom_policy != null
+  }
+
+  # IAM policy JSON per group. "Sid" is left out when not given; Action and
+  # Resource are always lists.
+  custom_policy_documents = {
+    for group, p in local.custom_policies : group => jsonencode({
+      Version = "2012-10-17"
+      Statement = [
+        for s in p.statements : merge(
+          s.sid == null ? {} : { Sid = s.sid },
+          {
+            Effect   = s.effect
+            Action   = s.actions
+            Resource = s.resources
+          }
+        )
+      ]
+    })
+  }
+
+  all_group_names = concat([for g in var.groups : aws_iam_group.this[g.name].name], var.existing_groups)
+}
+
+resource "aws_iam_user" "this" {
+  name                 = var.name
+  path                 = var.path
+  permissions_boundary = var.permissions_boundary
+  force_destroy        = var.force_destroy
+  tags                 = var.tags
+}
+
+resource "aws_iam_group" "this" {
+  for_each = local.groups_by_name
+
+  name = each.key
+  path = var.path
+}
+
+resource "aws_iam_group_policy_attachment" "managed" {
+  for_each = local.group_policy_attachments
+
+  group      = aws_iam_group.this[each.value.group].name
+  policy_arn = each.value.policy_arn
+}
+
+resource "aws_iam_policy" "custom" {
+  for_each = local.custom_policies
+
+  name        = each.value.name
+  path        = var.path
+  description = each.value.description
+  policy      = local.custom_policy_documents[each.key]
+}
+
+resource "aws_iam_group_policy_attachment" "custom" {
+  for_each = local.custom_policies
+
+  group      = aws_iam_group.this[each.key].name
+  policy_arn = aws_iam_policy.custom[each.key].arn
+}
+
+resource "aws_iam_user_group_membership" "this" {
+  count = length(local.all_group_names) > 0 ? 1 : 0
+
+  user   = aws_iam_user.this.name
+  groups = local.all_group_names
+}
+
+resource "aws_iam_user_policy_attachment" "this" {
+  for_each = toset(var.user_policy_arns)
+
+  user       = aws_iam_user.this.name
+  policy_arn = each.value
+}
+
+resource "aws_iam_access_key" "this" {
+  count = var.create_access_key ? 1 : 0
+
+  user    = aws_iam_user.this.name
+  status  = var.access_key_status
+  pgp_key = var.pgp_key
+
+  lifecycle {
+    precondition {
+      condition     = var.pgp_key != null
+      error_message = "create_access_key = true needs pgp_key: the secret access key is only ever stored encrypted to your PGP key."
+    }
+  }
+}
+
+resource "aws_iam_user_login_profile" "this" {
+  count = var.create_login_profile ? 1 : 0
+
+  user                    = aws_iam_user.this.name
+  pgp_key                 = var.pgp_key
+  password_length         = var.password_length
+  password_reset_required = var.password_reset_required
+
+  lifecycle {
+    # AWS never reports these back, so without this every plan after the first
+    # would want to replace the login profile (and with it, the password).
+    ignore_changes = [password_length, password_reset_required, pgp_key]
+
+    precondition {
+      condition     = var.pgp_key != null
+      error_message = "create_login_profile = true needs pgp_key: the console password is only ever stored encrypted to your PGP key."
+    }
+  }
+}

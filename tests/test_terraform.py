@@ -1,0 +1,373 @@
+"""The terraform adapter against the real terraform binary.
+
+Most configs use only the built-in ``terraform_data`` resource: no provider, so
+plan/apply take well under a second and the tests stay fast.  One test inits the
+real hashicorp/aws provider from the local mirror.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tfiam_tui.engine.terraform import (
+    ChangeSummary,
+    Diagnostic,
+    Finished,
+    Line,
+    PlannedChange,
+    ResourceProgress,
+    Runner,
+    TerraformFailed,
+    cli_config_notice,
+    TerraformNotFound,
+    run_to_end,
+)
+
+TWO_RESOURCES = """
+resource "terraform_data" "a" {
+  input = "alpha"
+}
+resource "terraform_data" "b" {
+  input = terraform_data.a.output
+}
+output "b_value" {
+  value = terraform_data.b.output
+}
+"""
+
+# "fast" is created first, then "slow" sits in a 30 s provisioner we interrupt.
+SLOW = """
+resource "terraform_data" "fast" {
+  input = "done"
+}
+resource "terraform_data" "slow" {
+  depends_on = [terraform_data.fast]
+  provisioner "local-exec" {
+    command = "echo started; exec sleep 30"
+  }
+}
+"""
+
+
+def workspace(tmp_path: Path, hcl: str) -> Path:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "main.tf").write_text(hcl)
+    return ws
+
+
+def collect(events) -> list:
+    out = list(events)
+    assert isinstance(out[-1], Finished), out[-1]
+    return out
+
+
+def planned(runner: Runner) -> list:
+    run_to_end(runner.init())
+    return collect(runner.plan())
+
+
+def plan_invocations(runner: Runner) -> list[list[str]]:
+    return [argv for argv in runner.invocations if argv[1] == "plan"]
+
+
+def test_binary_version_reports_the_installed_terraform(tmp_path, terraform_bin):
+    version = Runner(tmp_path, terraform_bin=terraform_bin).binary_version()
+    major, minor, *_ = version.split(".")
+    assert (int(major), int(minor)) >= (1, 6), version
+
+
+def test_missing_binary_names_it_and_says_how_to_choose_another(tmp_path):
+    runner = Runner(tmp_path, terraform_bin="no-such-terraform-bin")
+    with pytest.raises(TerraformNotFound) as err:
+        runner.binary_version()
+    assert "no-such-terraform-bin" in str(err.value)
+    assert "--terraform-bin" in str(err.value)
+    with pytest.raises(TerraformNotFound):
+        runner.plan()  # raised at the call, before anyone iterates
+    assert runner.invocations == []
+
+
+def test_lines_stream_while_terraform_is_still_running(tmp_path, terraform_bin):
+    ws = workspace(
+        tmp_path,
+        """
+resource "terraform_data" "talker" {
+  provisioner "local-exec" {
+    command = "echo first-line; sleep 3; echo second-line"
+  }
+}
+""",
+    )
+    runner = Runner(ws, terraform_bin=terraform_bin)
+    planned(runner)
+    seen: dict[str, float] = {}
+    running_at_first_line = None
+    for event in runner.apply():
+        if isinstance(event, Line) and "first-line" in event.text and "first" not in seen:
+            seen["first"] = time.monotonic()
+            running_at_first_line = runner.running
+        if isinstance(event, Line) and "second-line" in event.text:
+            seen["second"] = time.monotonic()
+        if isinstance(event, Finished):
+            finished = event
+    assert running_at_first_line is True
+    assert seen["second"] - seen["first"] >= 2.5  # shown as printed, not when terraform exited
+    assert finished.ok and not runner.running
+
+
+def test_plan_then_apply_uses_the_one_saved_plan(tmp_path, terraform_bin):
+    ws = workspace(tmp_path, TWO_RESOURCES)
+    runner = Runner(ws, terraform_bin=terraform_bin)
+    plan_events = planned(runner)
+    assert plan_events[-1].changes is True and plan_events[-1].returncode == 2
+    assert (ws / "tfiam.tfplan").is_file()
+
+    apply_done = run_to_end(runner.apply("tfiam.tfplan"))
+    assert apply_done.ok and apply_done.changes is True
+
+    assert len(plan_invocations(runner)) == 1
+    apply_argv = [argv for argv in runner.invocations if argv[1] == "apply"]
+    assert len(apply_argv) == 1
+    assert apply_argv[0][-1] == "tfiam.tfplan"
+    assert "-auto-approve" not in apply_argv[0] and "-input=false" in apply_argv[0]
+    assert runner.output(values_only=True) == {"b_value": "alpha"}
+    state = json.loads((ws / "terraform.tfstate").read_text())
+    assert sorted(r["name"] for r in state["resources"]) == ["a", "b"]
+
+
+def test_plan_and_apply_events_are_typed(tmp_path, terraform_bin):
+    ws = workspace(tmp_path, TWO_RESOURCES)
+    runner = Runner(ws, terraform_bin=terraform_bin)
+    plan_events = planned(runner)
+    assert PlannedChange("terraform_data.a", "create") in plan_events
+    assert PlannedChange("terraform_data.b", "create") in plan_events
+    assert ChangeSummary(add=2, change=0, remove=0, operation="plan") in plan_events
+    assert any(isinstance(e, Line) and e.text == "Plan: 2 to add, 0 to change, 0 to destroy." for e in plan_events)
+
+    apply_events = collect(runner.apply())
+    assert ResourceProgress("terraform_data.a", "create", "start") in apply_events
+    assert ResourceProgress("terraform_data.b", "create", "complete") in apply_events
+    assert ChangeSummary(add=2, change=0, remove=0, operation="apply") in apply_events
+    assert not any(isinstance(e, Line) and e.text.startswith("{") for e in apply_events)  # no raw JSON
+
+
+def test_detailed_exitcode_maps_to_changes(tmp_path, terraform_bin):
+    ws = workspace(tmp_path, TWO_RESOURCES)
+    runner = Runner(ws, terraform_bin=terraform_bin)
+    assert planned(runner)[-1].changes is True
+    run_to_end(runner.apply())
+    again = collect(runner.plan())[-1]
+    assert (again.returncode, again.changes, again.ok) == (0, False, True)
+    destroy = collect(runner.plan(destroy=True))
+    assert destroy[-1].changes is True
+    assert ChangeSummary(add=0, change=0, remove=2, operation="plan") in destroy
+    assert PlannedChange("terraform_data.a", "delete") in destroy
+
+
+def test_failed_plan_is_reported_and_leaves_no_plan_to_apply(tmp_path, terraform_bin):
+    ws = workspace(tmp_path, TWO_RESOURCES)
+    runner = Runner(ws, terraform_bin=terraform_bin)
+    planned(runner)
+    (ws / "main.tf").write_text('resource "terraform_data" "a" {\n  input = var.missing\n}\n')
+    events = collect(runner.plan())
+    finished = events[-1]
+    assert (finished.returncode, finished.changes, finished.ok) == (1, None, False)
+    errors = [e for e in events if isinstance(e, Diagnostic) and e.severity == "error"]
+    assert errors and "undeclared input variable" in errors[0].summary.lower()
+    assert not (ws / "tfiam.tfplan").exists()  # the older plan was removed before planning
+    with pytest.raises(FileNotFoundError):
+        runner.apply()
+    with pytest.raises(TerraformFailed) as err:
+        run_to_end(runner.plan())
+    assert err.value.returncode == 1
+    assert any("undeclared input variable" in line.lower() for line in err.value.last_lines)
+
+
+def test_tf_log_never_reaches_terraform(tmp_path, terraform_bin, monkeypatch):
+    log_file = tmp_path / "tf.log"
+    monkeypatch.setenv("TF_LOG", "TRACE")
+    monkeypatch.setenv("TF_LOG_PATH", str(log_file))
+    monkeypatch.setenv("TF_LOG_PROVIDER", "DEBUG")
+    ws = workspace(
+        tmp_path,
+        """
+resource "terraform_data" "envdump" {
+  provisioner "local-exec" {
+    command = "env > child.env"
+  }
+}
+""",
+    )
+    runner = Runner(ws, terraform_bin=terraform_bin, extra_env={"TFIAM_PROBE": "yes", "TF_LOG_CORE": "TRACE"})
+    planned(runner)
+    run_to_end(runner.apply())
+    child = dict(line.split("=", 1) for line in (ws / "child.env").read_text().splitlines() if "=" in line)
+    assert not [name for name in child if name.startswith("TF_LOG")]
+    assert child["TFIAM_PROBE"] == "yes"
+    assert child["TF_IN_AUTOMATION"] == "1" and child["TF_INPUT"] == "0"
+    assert not log_file.exists()
+
+
+def test_missing_cli_config_is_named_once_not_per_command(tmp_path, terraform_bin, monkeypatch):
+    missing = tmp_path / "missing.tfrc"
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(missing))
+    runner = Runner(workspace(tmp_path, TWO_RESOURCES), terraform_bin=terraform_bin)
+    events = collect(runner.init())
+    assert events[-1].ok
+    assert not any("Unable to open CLI configuration file" in e.text for e in events if isinstance(e, Line))
+    assert str(missing) in (cli_config_notice() or "")
+
+
+def test_real_warnings_still_reach_the_operator(tmp_path, terraform_bin, monkeypatch):
+    config = tmp_path / "cli.tfrc"
+    config.write_text('bogus_setting = "x"\n')
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(config))
+    runner = Runner(workspace(tmp_path, TWO_RESOURCES), terraform_bin=terraform_bin)
+    events = collect(runner.init())
+    assert cli_config_notice() is None
+    text = "\n".join(e.text for e in events if isinstance(e, Line))
+    assert "bogus_setting" in text or "CLI configuration" in text, text
+
+
+def _assert_stopped_cleanly(ws: Path, runner: Runner) -> None:
+    assert runner.sigints_sent == 1
+    assert not runner.running
+    state = json.loads((ws / "terraform.tfstate").read_text())  # valid JSON, saved
+    assert "fast" in [r["name"] for r in state["resources"]]
+    assert not (ws / ".terraform.tfstate.lock.info").exists()  # lock released
+
+
+def test_interrupt_sends_one_sigint_and_waits_for_terraform(tmp_path, terraform_bin):
+    ws = workspace(tmp_path, SLOW)
+    runner = Runner(ws, terraform_bin=terraform_bin)
+    planned(runner)
+    sent_at = None
+    notices = []
+    for event in runner.apply():
+        if isinstance(event, Line) and event.text.endswith("(local-exec): started") and sent_at is None:
+            sent_at = time.monotonic()
+            assert runner.interrupt() is True
+            # the TUI may call again (impatient user): only a notice, never a 2nd SIGINT
+            assert runner.interrupt() is False
+        if isinstance(event, Line) and event.stream == "tfiam":
+            notices.append(event.text)
+        if isinstance(event, Finished):
+            finished = event
+    assert sent_at is not None
+    assert time.monotonic() - sent_at < 10  # not the provisioner's 30 s
+    assert finished.interrupted and not finished.ok
+    assert len(notices) == 2 and "already asked" in notices[1]
+    _assert_stopped_cleanly(ws, runner)
+
+
+def test_abandoning_the_events_still_stops_terraform_cleanly(tmp_path, terraform_bin, capsys):
+    ws = workspace(tmp_path, SLOW)
+    runner = Runner(ws, terraform_bin=terraform_bin)
+    planned(runner)
+    events = runner.apply()
+    for event in events:
+        if isinstance(event, Line) and event.text.endswith("(local-exec): started"):
+            break  # e.g. the front crashed or the window closed
+    started = time.monotonic()
+    events.close()
+    assert time.monotonic() - started < 10
+    assert "stopping terraform" in capsys.readouterr().err
+    _assert_stopped_cleanly(ws, runner)
+
+
+CONSUMER = """
+import sys
+from pathlib import Path
+from tfiam_tui.engine.terraform import Line, Runner, run_to_end
+
+runner = Runner(Path(sys.argv[1]), terraform_bin=sys.argv[2])
+try:
+    run_to_end(runner.apply(), lambda e: print(e.text, flush=True) if isinstance(e, Line) else None)
+except KeyboardInterrupt:
+    print(f"KEYBOARD_INTERRUPT sigints_sent={runner.sigints_sent} running={runner.running}", flush=True)
+    sys.exit(130)
+"""
+
+
+def test_terminal_ctrl_c_stops_terraform_gracefully_then_reraises(tmp_path, terraform_bin):
+    """Like a terminal: Ctrl-C goes to the whole foreground process group of a tfiam
+    process.  terraform must not get it too (a 2nd SIGINT makes it exit at once)."""
+    ws = workspace(tmp_path, SLOW)
+    planned(Runner(ws, terraform_bin=terraform_bin))
+    script = tmp_path / "consumer.py"
+    script.write_text(CONSUMER)
+    front = subprocess.Popen(
+        [sys.executable, str(script), str(ws), terraform_bin],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group, standing in for the terminal's
+    )
+    output: list[str] = []
+    sent_at = None
+    for line in front.stdout:
+        output.append(line.rstrip("\n"))
+        if line.rstrip().endswith("(local-exec): started") and sent_at is None:
+            time.sleep(0.3)  # the front is now waiting for output, as it would be
+            sent_at = time.monotonic()
+            os.killpg(front.pid, signal.SIGINT)
+    assert front.wait(timeout=30) == 130, output
+    assert sent_at is not None and time.monotonic() - sent_at < 10
+    text = "\n".join(output)
+    assert text.count("Interrupt received") == 1, text
+    assert "Two interrupts received" not in text
+    assert "KEYBOARD_INTERRUPT sigints_sent=1 running=False" in text
+    state = json.loads((ws / "terraform.tfstate").read_text())
+    assert "fast" in [r["name"] for r in state["resources"]]
+    assert not (ws / ".terraform.tfstate.lock.info").exists()
+
+
+def test_validate_and_fmt_check(tmp_path, terraform_bin):
+    ws = workspace(tmp_path, 'resource "terraform_data" "x"{\ninput=var.nope\n}\n')
+    runner = Runner(ws, terraform_bin=terraform_bin)
+    run_to_end(runner.init())
+    events = collect(runner.validate())
+    assert not events[-1].ok
+    assert any(isinstance(e, Diagnostic) and e.severity == "error" for e in events)
+    fmt = collect(runner.fmt_check())
+    assert not fmt[-1].ok
+    assert any(isinstance(e, Line) and e.text == "main.tf" for e in fmt)
+
+
+def _size_without_following_links(root: Path) -> int:
+    total = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            total += os.lstat(os.path.join(dirpath, name)).st_size
+    return total
+
+
+def test_init_links_the_aws_provider_from_the_mirror(tmp_path, terraform_bin, tf_plugin_dir, monkeypatch):
+    monkeypatch.setenv("TFIAM_PLUGIN_DIR", tf_plugin_dir)  # documented way to pass the mirror
+    ws = workspace(
+        tmp_path,
+        """
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+""",
+    )
+    runner = Runner(ws, terraform_bin=terraform_bin)
+    finished = run_to_end(runner.init())
+    assert finished.ok
+    assert runner.invocations[-1][:2] == [terraform_bin, "init"]
+    assert f"-plugin-dir={tf_plugin_dir}" in runner.invocations[-1]
+    assert "-reconfigure" not in runner.invocations[-1]
+    installed = list((ws / ".terraform" / "providers" / "registry.terraform.io" / "hashicorp" / "aws").glob("*/*"))
+    assert installed and all(p.is_symlink() for p in installed)
+    assert Path(os.path.realpath(installed[0])).is_relative_to(os.path.realpath(tf_plugin_dir))
+    assert _size_without_following_links(ws) < 1_000_000

@@ -1,0 +1,363 @@
+"""The ``tfiam`` command: argument parsing, console output and exit codes.
+
+Commands other than the wizard never import Textual; questionary is imported only
+when a question is actually asked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+from .engine import answers as answers_mod
+from .engine.exitcodes import Exit
+
+EXIT_CODES_HELP = "\n".join(f"  {int(code):>3}  {code.name.lower().replace('_', ' ')}" for code in Exit)
+
+
+# --------------------------------------------------------------------------- console helpers
+
+
+class Console:
+    """Plain line output for replay/decrypt.  Lines from terraform are indented."""
+
+    def __init__(self, out=None, err=None):
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def step(self, n: int, total: int, text: str) -> None:
+        self.say(f"[{n}/{total}] {text}")
+
+    def tf(self, text: str) -> None:
+        self.say(f"    {text}" if text else "")
+
+    def error(self, text: str) -> None:
+        print(f"tfiam: {text}", file=self.err, flush=True)
+
+
+def _is_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _read_passphrase_file(path: str | None) -> str | None:
+    if not path:
+        return None
+    text = Path(path).read_text(encoding="utf-8")
+    return text.rstrip("\r\n")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    loaded = answers_mod.load(args.answers)
+    ws = answers_mod.workspace_dir(loaded, args.answers, args.workspace)
+    console.say(f"{args.answers}: valid (user {loaded.user.name}, workspace {ws})")
+    return Exit.OK
+
+
+def _render_event(event, console: Console) -> None:
+    from .engine.terraform import Line
+
+    if isinstance(event, Line):
+        console.tf(event.text)
+
+
+def _run_step(events, console: Console, what: str):
+    """Drain one terraform step, printing its lines; raise TerraformFailed on failure."""
+    from .engine.terraform import run_to_end
+
+    return run_to_end(events, on_event=lambda e: _render_event(e, console), check=True)
+
+
+def _print_summary(summary, console: Console) -> None:
+    console.say(summary.headline())
+    symbols = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "read": "<="}
+    for action, address in summary.changes:
+        console.say(f"  {symbols.get(action, action):>3} {address}")
+
+
+def _confirm(summary, auto_approve: bool, console: Console) -> bool:
+    if auto_approve:
+        return True
+    if not _is_terminal():
+        console.error(
+            "no terminal to ask for confirmation, so nothing was applied; review the plan above "
+            "and run again with --auto-approve to apply it unattended"
+        )
+        return False
+    from .prompts import confirm
+
+    return confirm("Apply exactly this plan?", default=False)
+
+
+def _credentials_for_verify(pipeline, passphrase_file: str | None, console: Console):
+    """Decrypt the new secrets for the key check, asking for a passphrase if needed.
+
+    Returns (credentials or None, reason it was not possible)."""
+    from .engine import secrets
+
+    passphrase = _read_passphrase_file(passphrase_file)
+    try:
+        return pipeline.credentials(passphrase), ""
+    except secrets.DecryptError as exc:
+        if "passphrase" in str(exc) and passphrase is None and _is_terminal():
+            from .prompts import secret
+
+            try:
+                return pipeline.credentials(secret("Passphrase of your PGP key (to test the new key):")), ""
+            except secrets.DecryptError as again:
+                return None, str(again)
+        return None, str(exc)
+
+
+def cmd_replay(args: argparse.Namespace, console: Console) -> int:
+    from .engine import pipeline as pl
+    from .engine import verify as verify_mod
+
+    loaded = answers_mod.load(args.answers)
+    ws = answers_mod.workspace_dir(loaded, args.answers, args.workspace)
+    with contextlib.ExitStack() as stack:
+        extra_env: dict[str, str | None] = {}
+        if args.sandbox:
+            from .engine.sandbox import Sandbox
+
+            sandbox = stack.enter_context(Sandbox())
+            loaded = pl.with_endpoint(loaded, sandbox.endpoint)
+            extra_env = Sandbox.env_overrides(os.environ)
+            console.say(
+                f"SANDBOX: a local stand-in AWS at {sandbox.endpoint} with dummy credentials. "
+                "Nothing here touches a real AWS account; the sandbox vanishes when tfiam exits."
+            )
+        total = 6
+        from .engine.terraform import cli_config_notice
+
+        if notice := cli_config_notice():
+            console.say(notice)
+        pipeline = pl.Pipeline(
+            loaded, ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir, extra_env=extra_env,
+            sandbox=args.sandbox,
+        )
+        result = pipeline.prepare()
+        if pipeline.used_sandbox_key:
+            console.say(
+                f"SANDBOX: {loaded.authentication.pgp_key} is not in your GnuPG keyring, so the sandbox's "
+                f"fake secrets are encrypted to a throwaway sandbox key ({pipeline.pgp_key.fingerprint})."
+            )
+        console.step(1, total, f"answers {args.answers}: valid (user {loaded.user.name})")
+        console.step(
+            2, total, f"workspace {ws}: {len(result.changed)} file(s) written, {len(result.unchanged)} unchanged"
+        )
+        console.step(3, total, "terraform init")
+        _run_step(pipeline.init(), console, "init")
+        console.step(4, total, "terraform plan")
+        _run_step(pipeline.plan(), console, "plan")
+        summary = pipeline.summary
+        _print_summary(summary, console)
+        if summary.has_changes:
+            if not _confirm(summary, args.auto_approve, console):
+                console.say("Not applied.")
+                return Exit.REFUSED
+            console.step(5, total, "terraform apply (the plan above, nothing else)")
+            _run_step(pipeline.apply(), console, "apply")
+        else:
+            console.step(5, total, "terraform apply: skipped, nothing to change")
+        console.step(6, total, "verify against the AWS API")
+        creds, why = (None, "")
+        if loaded.authentication.access_key:
+            creds, why = _credentials_for_verify(pipeline, args.passphrase_file, console)
+        checks = pipeline.verify(creds)
+        console.say(verify_mod.format_checklist(checks))
+        if loaded.authentication.access_key and creds is None:
+            console.say(f"  [--] the new access key works: not checked ({why})")
+        if not verify_mod.all_ok(checks):
+            console.error("verification failed: the account does not match the answers (see [FAIL] above)")
+            return Exit.VERIFY_FAILED
+        if loaded.authentication.access_key or loaded.authentication.console:
+            console.say(
+                f"Done. The secret is in the state only as PGP ciphertext. To hand it over:\n"
+                f"  tfiam decrypt --workspace {ws} --format credentials --output FILE"
+            )
+        else:
+            console.say("Done.")
+    return Exit.OK
+
+
+def _resolve_workspace(args: argparse.Namespace) -> Path:
+    if args.workspace:
+        return Path(args.workspace).expanduser().resolve()
+    if args.answers:
+        return answers_mod.workspace_dir(answers_mod.load(args.answers), args.answers)
+    return Path.cwd()
+
+
+def format_credentials(creds, fmt: str) -> str:
+    """Render decrypted credentials as json, csv (the console's download) or a credentials profile."""
+    if fmt == "json":
+        return json.dumps(
+            {
+                "user_name": creds.user_name,
+                "access_key_id": creds.access_key_id,
+                "secret_access_key": creds.secret_access_key,
+                "password": creds.password,
+            },
+            indent=2,
+        ) + "\n"
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["User name", "Password", "Access key ID", "Secret access key", "Console login link"])
+        link = f"https://{creds.account_id}.signin.aws.amazon.com/console" if creds.password else ""
+        writer.writerow(
+            [creds.user_name, creds.password or "", creds.access_key_id or "", creds.secret_access_key or "", link]
+        )
+        return buf.getvalue()
+    if not creds.access_key_id:
+        raise ValueError("this user has no access key, so there is no credentials profile to write; use --format json")
+    return (
+        f"[{creds.user_name}]\n"
+        f"aws_access_key_id = {creds.access_key_id}\n"
+        f"aws_secret_access_key = {creds.secret_access_key}\n"
+    )
+
+
+def _write_private(path: str, text: str) -> None:
+    """Create ``path`` owner-only (0600); refuse to overwrite (a secret is handed over once)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        fh.write(text)
+
+
+def cmd_decrypt(args: argparse.Namespace, console: Console) -> int:
+    from .engine import pipeline as pl
+    from .engine import secrets
+    from .engine.terraform import Runner
+
+    ws = _resolve_workspace(args)
+    if not (ws / "terraform.tfvars.json").exists():
+        console.error(f"{ws} is not a tfiam workspace (no terraform.tfvars.json); pass --workspace DIR")
+        return Exit.USAGE
+    if args.output is None and not sys.stdout.isatty():
+        console.error(
+            "refusing to print plaintext credentials to a pipe or file; "
+            "use --output FILE (created 0600), or --output - if you really mean stdout"
+        )
+        return Exit.REFUSED
+    if args.output not in (None, "-") and os.path.lexists(args.output):
+        console.error(f"{args.output} already exists; tfiam will not overwrite it (choose a new file)")
+        return Exit.REFUSED
+    runner = Runner(ws, terraform_bin=args.terraform_bin)
+    outputs = pl.read_outputs(runner)
+    if not (outputs.get("access_key_id") or outputs.get("login_profile_encrypted_password")):
+        console.error("this workspace's user has no access key or console password to decrypt")
+        return Exit.DECRYPT_FAILED
+    passphrase = _read_passphrase_file(args.passphrase_file)
+    try:
+        creds = pl.workspace_credentials(ws, outputs, passphrase=passphrase)
+    except secrets.DecryptError as exc:
+        if "passphrase" in str(exc) and passphrase is None and _is_terminal():
+            from .prompts import secret
+
+            creds = pl.workspace_credentials(ws, outputs, passphrase=secret("Passphrase of your PGP key:"))
+        else:
+            raise
+    try:
+        text = format_credentials(creds, args.format)
+    except ValueError as exc:
+        console.error(str(exc))
+        return Exit.USAGE
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        _write_private(args.output, text)
+        console.err.write(f"wrote {args.output} (mode 0600). Hand it over, then delete it.\n")
+    return Exit.OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tfiam",
+        description="Put an AWS IAM user under Terraform the right way.",
+        epilog=f"exit codes:\n{EXIT_CODES_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tfiam {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def tf_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--terraform-bin", default=os.environ.get("TFIAM_TERRAFORM_BIN", "terraform"),
+                       help="terraform or OpenTofu binary (default: terraform; env TFIAM_TERRAFORM_BIN)")
+
+    p = sub.add_parser("replay", help="validate, write the workspace, plan, apply, verify (headless)")
+    p.add_argument("answers", help="answers file (YAML)")
+    p.add_argument("--auto-approve", action="store_true", help="apply the plan without asking")
+    p.add_argument("--workspace", help="workspace folder (overrides the answers file's 'workspace')")
+    p.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
+    p.add_argument("--sandbox", action="store_true", help="run against a local stand-in AWS; touches no account")
+    p.add_argument("--passphrase-file", help="file holding your PGP key's passphrase (for the key check)")
+    tf_options(p)
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("validate", help="check an answers file; writes nothing")
+    p.add_argument("answers", help="answers file (YAML)")
+    p.add_argument("--workspace", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("decrypt", help="decrypt the new user's credentials with your PGP key")
+    p.add_argument("--workspace", help="workspace folder (default: from --answers, else the current folder)")
+    p.add_argument("--answers", help="answers file, to find the workspace")
+    p.add_argument("--format", choices=["json", "csv", "credentials"], default="json")
+    p.add_argument("--output", help="file to create (mode 0600); '-' for stdout")
+    p.add_argument("--passphrase-file", help="file holding your PGP key's passphrase")
+    tf_options(p)
+    p.set_defaults(func=cmd_decrypt)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = Console()
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return Exit.OK
+    from .engine import secrets
+    from .engine.terraform import TerraformFailed, TerraformNotFound
+
+    try:
+        return int(args.func(args, console))
+    except answers_mod.AnswersError as exc:
+        console.error(str(exc))
+        console.error("nothing was written")
+        return Exit.INVALID_ANSWERS
+    except (TerraformNotFound, secrets.GpgNotFound) as exc:
+        console.error(str(exc))
+        return Exit.MISSING_TOOL
+    except TerraformFailed as exc:
+        console.error(str(exc))
+        return Exit.INTERRUPTED if getattr(exc, "interrupted", False) else Exit.TERRAFORM_FAILED
+    except secrets.DecryptError as exc:
+        console.error(str(exc))
+        return Exit.DECRYPT_FAILED
+    except KeyboardInterrupt:
+        console.error("interrupted; terraform was stopped cleanly and its state saved. Run the same command again to continue.")
+        return Exit.INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

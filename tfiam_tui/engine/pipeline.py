@@ -1,0 +1,217 @@
+"""The steps from answers to a verified user, in order.  Every front drives this.
+
+    prepare()  resolve the PGP key, render and write the workspace (raises AnswersError)
+    init()     terraform init                         -> events
+    plan()     terraform plan -out (one plan)         -> events; then .summary
+    apply()    terraform apply <that plan file>       -> events
+    outputs()  terraform output -json                 -> dict (no plaintext in it)
+    credentials(passphrase)                           -> decrypted Credentials
+    verify(credentials)                               -> checklist
+
+Fronts render the events (lines and typed progress) and ask their own questions
+(confirmation, passphrase); the engine never prompts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import sandbox_keys, secrets, verify, workspace
+from .answers import Answers, AnswersError, Problem
+from .terraform import ChangeSummary, Finished, PlannedChange, Runner
+
+PLAN_FILE = "tfiam.tfplan"
+
+
+@dataclass
+class PlanSummary:
+    """What the reviewed plan will do."""
+
+    add: int = 0
+    change: int = 0
+    remove: int = 0
+    changes: list[tuple[str, str]] = field(default_factory=list)  # (action, address)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.add or self.change or self.remove or self.changes)
+
+    def headline(self) -> str:
+        if not self.has_changes:
+            return "No changes. The user and its permissions already match the answers."
+        return f"Plan: {self.add} to add, {self.change} to change, {self.remove} to destroy."
+
+
+@dataclass
+class Credentials:
+    """The new user's decrypted secrets.  Lives in memory only; never logged."""
+
+    user_name: str
+    user_arn: str
+    access_key_id: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def account_id(self) -> str:
+        parts = self.user_arn.split(":")
+        return parts[4] if len(parts) > 4 else ""
+
+
+def with_endpoint(answers: Answers, endpoint: str) -> Answers:
+    """The same answers pointed at a stand-in AWS (the sandbox)."""
+    return answers.model_copy(update={"provider": answers.provider.model_copy(update={"endpoint": endpoint})})
+
+
+def resolve_pgp_key(answers: Answers) -> secrets.PublicKey | None:
+    """The operator's public key for the answers, or None when no secret is created.
+
+    A key that is missing or cannot encrypt is an answers problem (exit 3, nothing written).
+    """
+    auth = answers.authentication
+    if not (auth.access_key or auth.console):
+        return None
+    assert auth.pgp_key is not None  # the model requires it
+    try:
+        return secrets.require_encryption_key(secrets.find_public_key(auth.pgp_key))
+    except secrets.GpgNotFound:
+        raise
+    except secrets.PgpError as exc:
+        raise AnswersError([Problem(field="authentication.pgp_key", message=str(exc))]) from None
+
+
+class Pipeline:
+    """One answers file, one workspace, one run."""
+
+    def __init__(
+        self,
+        answers: Answers,
+        workspace_dir: Path,
+        *,
+        terraform_bin: str = "terraform",
+        plugin_dir: str | None = None,
+        extra_env: dict[str, str | None] | None = None,
+        sandbox: bool = False,
+    ):
+        """``sandbox``: the endpoint is the built-in stand-in AWS; when the answers' PGP key
+        is not in the keyring, encrypt the (fake) secrets to the sandbox's throwaway key."""
+        self.answers = answers
+        self.workspace_dir = Path(workspace_dir)
+        self.extra_env = dict(extra_env or {})
+        self.runner = Runner(
+            self.workspace_dir, terraform_bin=terraform_bin, plugin_dir=plugin_dir, extra_env=self.extra_env
+        )
+        self.summary: PlanSummary | None = None
+        self.pgp_key: secrets.PublicKey | None = None
+        self.sandbox = sandbox
+        self.used_sandbox_key = False
+
+    # ------------------------------------------------------------------ steps
+
+    def prepare(self) -> workspace.WriteResult:
+        """Check the key and the folder, then write the workspace.  Nothing is written
+        unless everything is right."""
+        try:
+            self.pgp_key = resolve_pgp_key(self.answers)
+        except AnswersError:
+            if not self.sandbox:
+                raise
+            self.pgp_key = sandbox_keys.sandbox_key()
+            self.used_sandbox_key = True
+        workspace.check_target(self.workspace_dir)
+        files = workspace.render(self.answers, self.pgp_key.provider_b64 if self.pgp_key else None)
+        result = workspace.write(self.workspace_dir, files)
+        if self.used_sandbox_key:
+            sandbox_keys.mark_workspace(self.workspace_dir, self.pgp_key)
+        else:
+            sandbox_keys.unmark_workspace(self.workspace_dir)
+        return result
+
+    def init(self) -> Iterator:
+        yield from self.runner.init()
+
+    def plan(self) -> Iterator:
+        """Plan once, into the plan file that apply() will apply.  Fills ``self.summary``."""
+        summary = PlanSummary()
+        for event in self.runner.plan(PLAN_FILE):
+            if isinstance(event, PlannedChange):
+                summary.changes.append((event.action, event.address))
+            elif isinstance(event, ChangeSummary):
+                summary.add, summary.change, summary.remove = event.add, event.change, event.remove
+            elif isinstance(event, Finished) and event.ok:
+                plan_path = self.workspace_dir / PLAN_FILE
+                if not summary.has_changes:
+                    plan_path.unlink(missing_ok=True)  # nothing to apply; keep no stale plan
+                self.summary = summary
+            yield event
+
+    def apply(self) -> Iterator:
+        """Apply exactly the reviewed plan file; never plans again."""
+        if self.summary is None:
+            raise RuntimeError("apply() needs a successful plan() first")
+        yield from self.runner.apply(PLAN_FILE)
+        plan_path = self.workspace_dir / PLAN_FILE
+        if plan_path.exists():  # applied plans are stale; terraform would refuse them anyway
+            plan_path.unlink()
+
+    def outputs(self) -> dict:
+        return read_outputs(self.runner)
+
+    def credentials(self, passphrase: str | None = None) -> Credentials:
+        return workspace_credentials(self.workspace_dir, self.outputs(), passphrase=passphrase)
+
+    def verify(self, credentials: Credentials | None = None) -> list[verify.Check]:
+        """The guide's step 5: the user, its tags, groups and policies, and that the key works."""
+        expected = verify.Expected.from_answers(self.answers)
+        key = None
+        if credentials and credentials.access_key_id and credentials.secret_access_key:
+            key = (credentials.access_key_id, credentials.secret_access_key)
+        return verify.verify(
+            expected,
+            region=self.answers.provider.region,
+            endpoint=self.answers.provider.endpoint,
+            profile=self.answers.provider.profile,
+            access_key=key,
+            credentials=self._explicit_credentials(),
+        )
+
+    def _explicit_credentials(self) -> tuple[str, str] | None:
+        """The sandbox's dummy credentials, when the run uses them."""
+        key_id, secret = self.extra_env.get("AWS_ACCESS_KEY_ID"), self.extra_env.get("AWS_SECRET_ACCESS_KEY")
+        return (key_id, secret) if key_id and secret else None
+
+
+def read_outputs(runner: Runner) -> dict:
+    """The root outputs as plain values (``terraform output -json``)."""
+    raw = runner.output()
+    return {name: (item.get("value") if isinstance(item, dict) else item) for name, item in raw.items()}
+
+
+def decrypt_credentials(
+    outputs: dict, *, passphrase: str | None = None, gnupghome: str | None = None
+) -> Credentials:
+    """Decrypt the encrypted outputs with the operator's secret key.  Raises secrets.DecryptError."""
+    creds = Credentials(user_name=outputs.get("user_name") or "", user_arn=outputs.get("user_arn") or "")
+    if outputs.get("access_key_id"):
+        creds.access_key_id = outputs["access_key_id"]
+        creds.secret_access_key = secrets.decrypt(
+            outputs["access_key_encrypted_secret"], passphrase=passphrase, gnupghome=gnupghome
+        )
+    if outputs.get("login_profile_encrypted_password"):
+        creds.password = secrets.decrypt(
+            outputs["login_profile_encrypted_password"], passphrase=passphrase, gnupghome=gnupghome
+        )
+    return creds
+
+
+def workspace_credentials(workspace_dir: Path, outputs: dict, *, passphrase: str | None = None) -> Credentials:
+    """Decrypt a workspace's secrets: with the sandbox key when the sandbox made them,
+    otherwise with the operator's keyring."""
+    sandbox = sandbox_keys.workspace_keyring(Path(workspace_dir))
+    if sandbox:
+        home, sandbox_passphrase = sandbox
+        return decrypt_credentials(outputs, passphrase=sandbox_passphrase, gnupghome=home)
+    return decrypt_credentials(outputs, passphrase=passphrase)

@@ -1,0 +1,643 @@
+"""The one adapter around the terraform CLI (Terraform or OpenTofu).
+
+Nothing else in tfiam builds a terraform command line: every argv comes from
+python-terraform's ``Terraform.generate_cmd_string`` (with ``IsFlagged`` for bare
+flags), and every process is started here.  python-terraform's own runner is not
+used: it buffers output until exit (``cmd(synchronous=False)`` leaks the kwarg
+into argv) and reads state files on construction.
+
+Each command is a generator of typed events that a front (CLI, TUI) consumes::
+
+    runner = Runner(Path("ws"), plugin_dir=None)
+    for event in runner.plan():
+        if isinstance(event, Line):
+            print(event.text)
+    finished = run_to_end(runner.apply("tfiam.tfplan"), on_event=show)
+
+Events:
+
+* :class:`Line` - one line of output, as soon as terraform prints it.  For
+  ``plan``/``apply`` (run with ``-json``) this is the human ``@message``.
+* :class:`PlannedChange`, :class:`ResourceProgress`, :class:`ChangeSummary`,
+  :class:`Diagnostic` - parsed from terraform's machine-readable UI.
+* :class:`Finished` - always last: exit code, whether there are changes,
+  duration, whether it was interrupted.
+
+Environment of the child: ``os.environ`` + ``extra_env``, minus every ``TF_LOG*``
+variable (providers have leaked secrets in debug logs), plus ``TF_IN_AUTOMATION=1``
+and ``TF_INPUT=0``.  The provider mirror for ``init -plugin-dir`` comes from the
+``plugin_dir`` argument or, when that is not given, from the ``TFIAM_PLUGIN_DIR``
+environment variable.
+
+Ctrl-C: terraform runs in its own session, so a terminal's SIGINT reaches only
+Python.  On ``KeyboardInterrupt`` in the consuming thread (or
+:meth:`Runner.interrupt` from another thread) exactly one SIGINT is sent to
+terraform, and its output is read until it exits by itself (state saved, lock
+released).  Further Ctrl-Cs only print a notice: terraform is never killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_terraform import IsFlagged, Terraform
+
+PLUGIN_DIR_ENV = "TFIAM_PLUGIN_DIR"
+DEFAULT_PLAN_FILE = "tfiam.tfplan"
+INSTALL_HINT = (
+    "Install Terraform (https://developer.hashicorp.com/terraform/install) or OpenTofu "
+    "(https://opentofu.org/docs/intro/install/), or choose another binary with "
+    "--terraform-bin PATH (for example --terraform-bin tofu)."
+)
+
+_POLL_SECONDS = 0.2
+_PIPE_GRACE_SECONDS = 2.0  # after exit, how long a grandchild may keep our pipes open
+_TAIL_LINES = 25
+
+
+# --------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of output.  ``stream`` is "stdout", "stderr" or "tfiam" (our own notices)."""
+
+    text: str
+    stream: str = "stdout"
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """``terraform plan`` intends ``action`` (create, update, delete, replace, ...) on ``address``."""
+
+    address: str
+    action: str
+
+
+@dataclass(frozen=True)
+class ResourceProgress:
+    """An apply hook: ``phase`` is "start", "progress", "complete" or "errored"."""
+
+    address: str
+    action: str
+    phase: str
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    """The "Plan: 1 to add, ..." / "Apply complete! ..." totals; ``operation`` is plan, apply or destroy."""
+
+    add: int
+    change: int
+    remove: int
+    operation: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A terraform warning or error (``severity`` is "warning" or "error")."""
+
+    severity: str
+    summary: str
+    detail: str = ""
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    """Always the last event of a command.
+
+    ``changes``: for ``plan`` from ``-detailed-exitcode`` (True = exit 2, False = exit 0,
+    None = error); for ``apply`` whether anything was added/changed/removed; else None.
+    """
+
+    command: str
+    returncode: int
+    changes: bool | None
+    duration: float
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the command succeeded (a plan with changes, exit 2, succeeded)."""
+        if self.interrupted:
+            return False
+        return self.returncode == 0 or (self.command == "plan" and self.returncode == 2)
+
+
+Event = Line | PlannedChange | ResourceProgress | ChangeSummary | Diagnostic | Finished
+
+
+# ----------------------------------------------------------------------- exceptions
+
+
+class TerraformNotFound(RuntimeError):
+    """The terraform binary could not be found or started."""
+
+    def __init__(self, binary: str, reason: str = "not found on PATH") -> None:
+        self.binary = binary
+        super().__init__(f"terraform binary {binary!r} {reason}. {INSTALL_HINT}")
+
+
+class TerraformFailed(RuntimeError):
+    """A terraform command exited unsuccessfully (or was interrupted)."""
+
+    def __init__(
+        self, command: str, returncode: int, last_lines: list[str], *, interrupted: bool = False
+    ) -> None:
+        self.command = command
+        self.returncode = returncode
+        self.last_lines = list(last_lines)
+        self.interrupted = interrupted
+        how = "was interrupted" if interrupted else f"failed (exit code {returncode})"
+        text = f"terraform {command} {how}"
+        if self.last_lines:
+            text += ":\n" + "\n".join(f"  {line}" for line in self.last_lines)
+        super().__init__(text)
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+class _CommandBuilder(Terraform):
+    """python-terraform, used only to build argv.
+
+    Its constructor reads (and may choke on) the workspace's state file; we never
+    want that, so reading state is a no-op here.
+    """
+
+    def read_state_file(self, file_path: str | None = None) -> None:  # noqa: ARG002
+        self.tfstate = None
+
+
+def run_to_end(
+    events: Iterable[Event],
+    on_event: Callable[[Event], None] | None = None,
+    *,
+    check: bool = True,
+) -> Finished:
+    """Consume a command's events (passing each to ``on_event``) and return its Finished.
+
+    With ``check`` (default) a failed or interrupted command raises
+    :class:`TerraformFailed` carrying the last output lines.  A Ctrl-C inside
+    ``on_event`` is handed to the command, which stops terraform gracefully and
+    then raises ``KeyboardInterrupt`` out of this function.
+    """
+    it = iter(events)
+    tail: deque[str] = deque(maxlen=_TAIL_LINES)
+    finished: Finished | None = None
+    throw = False
+    try:
+        while True:
+            try:
+                event = it.throw(KeyboardInterrupt()) if throw else next(it)
+            except StopIteration:
+                break
+            throw = False
+            if isinstance(event, Line):
+                tail.append(event.text)
+            elif isinstance(event, Finished):
+                finished = event
+            if on_event is not None:
+                try:
+                    on_event(event)
+                except KeyboardInterrupt:
+                    if finished is not None or not hasattr(it, "throw"):
+                        raise
+                    throw = True  # let the command stop terraform, then it re-raises
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()  # an abandoned command still stops terraform and waits for it
+    if finished is None:
+        raise RuntimeError("terraform command ended without a Finished event")
+    if check and not finished.ok:
+        raise TerraformFailed(
+            finished.command, finished.returncode, list(tail), interrupted=finished.interrupted
+        )
+    return finished
+
+
+def _message_lines(message: str) -> list[str]:
+    """Split a multi-line ``@message`` into lines, dropping blank edges."""
+    return message.strip("\n").splitlines() or [""]
+
+
+def _json_events(raw: str) -> list[Event]:
+    """Translate one line of terraform's ``-json`` UI into events."""
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        return [Line(raw)]
+    if not isinstance(obj, dict) or "@message" not in obj:
+        return [Line(raw)]
+    kind = obj.get("type", "")
+    events: list[Event] = [Line(text) for text in _message_lines(str(obj["@message"]))]
+    if kind == "planned_change":
+        change = obj.get("change", {})
+        events.append(PlannedChange(change.get("resource", {}).get("addr", ""), change.get("action", "")))
+    elif kind in ("apply_start", "apply_progress", "apply_complete", "apply_errored"):
+        hook = obj.get("hook", {})
+        events.append(
+            ResourceProgress(
+                hook.get("resource", {}).get("addr", ""),
+                hook.get("action", ""),
+                kind.removeprefix("apply_"),
+            )
+        )
+    elif kind == "change_summary":
+        ch = obj.get("changes", {})
+        events.append(
+            ChangeSummary(
+                int(ch.get("add", 0)),
+                int(ch.get("change", 0)),
+                int(ch.get("remove", 0)),
+                str(ch.get("operation", "")),
+            )
+        )
+    elif kind == "diagnostic":
+        diag = _diagnostic(obj.get("diagnostic", {}))
+        events.extend(Line(f"  {text}") for text in diag.detail.splitlines())
+        events.append(diag)
+    return events
+
+
+def _diagnostic(d: dict[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        severity=str(d.get("severity", "")),
+        summary=str(d.get("summary", "")),
+        detail=str(d.get("detail", "") or ""),
+        address=d.get("address"),
+    )
+
+
+@dataclass
+class _Run:
+    """One running terraform process and what we have done to it."""
+
+    command: str
+    proc: subprocess.Popen[str]
+    lines: queue.Queue[tuple[str, str | None]] = field(default_factory=queue.Queue)
+    sigint_sent: bool = False
+
+
+# -------------------------------------------------------------------------- runner
+
+
+def missing_cli_config(env: dict[str, str] | None = None) -> str | None:
+    """The path in ``TF_CLI_CONFIG_FILE`` when it names a file that does not exist."""
+    path = (env if env is not None else os.environ).get("TF_CLI_CONFIG_FILE")
+    return path if path and not os.path.exists(path) else None
+
+
+def cli_config_notice() -> str | None:
+    """One line for the operator when their Terraform CLI configuration is missing."""
+    path = missing_cli_config()
+    if not path:
+        return None
+    return (
+        f"note: TF_CLI_CONFIG_FILE names {path}, which does not exist; terraform runs "
+        "without a CLI configuration (as it would, but without repeating the warning per command)"
+    )
+
+
+class Runner:
+    """Runs terraform in one workspace directory, streaming typed events.
+
+    ``invocations`` records the argv of every terraform process started, and
+    ``sigints_sent`` how many SIGINTs tfiam ever sent (never more than one per run).
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        terraform_bin: str = "terraform",
+        plugin_dir: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.workdir = Path(workdir)
+        self.terraform_bin = terraform_bin
+        self.plugin_dir = plugin_dir if plugin_dir is not None else (os.environ.get(PLUGIN_DIR_ENV) or None)
+        self.extra_env = dict(extra_env or {})
+        self.invocations: list[list[str]] = []
+        self.sigints_sent = 0
+        self._lock = threading.Lock()
+        self._current: _Run | None = None
+        self._builder = _CommandBuilder(working_dir=str(self.workdir), terraform_bin_path=terraform_bin)
+
+    # ---- public commands
+
+    def binary_version(self) -> str:
+        """The version of the terraform (or tofu) binary, e.g. "1.11.4"."""
+        out = self._run_captured("version", self._argv("version", json=IsFlagged))
+        try:
+            return str(json.loads(out)["terraform_version"])
+        except (ValueError, KeyError, TypeError):
+            first = out.strip().splitlines()[0] if out.strip() else ""
+            return first.split(" v", 1)[-1] if " v" in first else first
+
+    def init(self, *, reconfigure: bool = False) -> Iterator[Event]:
+        """``terraform init -input=false`` (``-plugin-dir`` when configured: nothing is
+        downloaded, and providers are symlinked from the mirror, not copied)."""
+        argv = self._argv(
+            "init",
+            input=False,
+            no_color=IsFlagged,
+            plugin_dir=self.plugin_dir,
+            reconfigure=IsFlagged if reconfigure else None,
+        )
+        return self._stream("init", argv, mode="text")
+
+    def plan(
+        self,
+        plan_file: str = DEFAULT_PLAN_FILE,
+        *,
+        destroy: bool = False,
+        lock_timeout: str | None = None,
+    ) -> Iterator[Event]:
+        """``terraform plan -out=PLAN -detailed-exitcode -json``.
+
+        Any older plan file is removed first, so a failed plan never leaves a stale
+        one behind to be applied.  ``Finished.changes`` tells whether there is work.
+        """
+        stale = self.workdir / plan_file
+        if stale.is_file():
+            stale.unlink()
+        argv = self._argv(
+            "plan",
+            input=False,
+            no_color=IsFlagged,
+            json=IsFlagged,
+            detailed_exitcode=IsFlagged,
+            destroy=IsFlagged if destroy else None,
+            lock_timeout=lock_timeout,
+            out=str(plan_file),
+        )
+        return self._stream("plan", argv, mode="jsonl")
+
+    def apply(self, plan_file: str = DEFAULT_PLAN_FILE, *, lock_timeout: str | None = None) -> Iterator[Event]:
+        """Apply exactly the saved ``plan_file`` (never plans again, never -auto-approve)."""
+        if not (self.workdir / plan_file).is_file():
+            raise FileNotFoundError(f"no saved plan {plan_file!r} in {self.workdir}; run plan first")
+        argv = self._argv(
+            "apply", str(plan_file), input=False, no_color=IsFlagged, json=IsFlagged, lock_timeout=lock_timeout
+        )
+        return self._stream("apply", argv, mode="jsonl")
+
+    def output(self, *, values_only: bool = False) -> dict[str, Any]:
+        """``terraform output -json`` parsed: ``{name: {"value", "type", "sensitive"}}``,
+        or ``{name: value}`` with ``values_only``.  Raises TerraformFailed on error.
+        The output is never echoed anywhere."""
+        out = self._run_captured("output", self._argv("output", json=IsFlagged, no_color=IsFlagged))
+        data = json.loads(out) if out.strip() else {}
+        if values_only:
+            return {name: item.get("value") for name, item in data.items()}
+        return data
+
+    def validate(self) -> Iterator[Event]:
+        """``terraform validate -json``: Diagnostic events plus human lines."""
+        return self._stream("validate", self._argv("validate", json=IsFlagged, no_color=IsFlagged), mode="json_doc")
+
+    def fmt_check(self) -> Iterator[Event]:
+        """``terraform fmt -check -diff -recursive``: lines name unformatted files (exit 3)."""
+        argv = self._argv("fmt", check=IsFlagged, diff=IsFlagged, recursive=IsFlagged, no_color=IsFlagged)
+        return self._stream("fmt", argv, mode="text")
+
+    def interrupt(self) -> bool:
+        """Ask the running terraform to stop (thread-safe; for the TUI).
+
+        The first call sends one SIGINT; later calls only add a notice line.
+        Returns True when a SIGINT was sent now.
+        """
+        with self._lock:
+            run = self._current
+        if run is None:
+            return False
+        return self._request_stop(run)
+
+    @property
+    def running(self) -> bool:
+        """True while a terraform process started by this runner is still alive."""
+        with self._lock:
+            run = self._current
+        return run is not None and run.proc.poll() is None
+
+    def environment(self) -> dict[str, str]:
+        """The child environment (see module docstring)."""
+        env = dict(os.environ)
+        for name, value in self.extra_env.items():  # None removes a variable
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        for name in [n for n in env if n.upper().startswith("TF_LOG")]:
+            del env[name]
+        env["TF_IN_AUTOMATION"] = "1"
+        env["TF_INPUT"] = "0"
+        if missing_cli_config(env):
+            # terraform would warn on every command and then run without a CLI config;
+            # run it with an empty one instead, and say so once (cli_config_notice).
+            env["TF_CLI_CONFIG_FILE"] = os.devnull
+        return env
+
+    # ---- internals
+
+    def _argv(self, command: str, *args: str, **options: Any) -> list[str]:
+        if any(isinstance(v, dict) for v in options.values()):
+            raise ValueError("dict options would make python-terraform write temp var files")
+        return list(self._builder.generate_cmd_string(command, *args, **options))
+
+    def _start(self, argv: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+        if not self.workdir.is_dir():
+            raise FileNotFoundError(f"terraform workspace {self.workdir} does not exist")
+        if shutil.which(self.terraform_bin, path=env.get("PATH", os.defpath)) is None:
+            raise TerraformNotFound(self.terraform_bin)
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=self.workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
+                start_new_session=True,  # a terminal's Ctrl-C reaches only us
+                umask=0o077,  # state, backups and plan files terraform writes are owner-only
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            raise TerraformNotFound(self.terraform_bin, f"could not be started ({exc.strerror})") from exc
+        self.invocations.append(list(argv))
+        return proc
+
+    def _run_captured(self, command: str, argv: list[str]) -> str:
+        """Run to completion, returning stdout (stderr kept only for the error)."""
+        proc = self._start(argv, self.environment())
+        run = _Run(command, proc)
+        with self._lock:
+            self._current = run
+        try:
+            out, err = proc.communicate()
+        except KeyboardInterrupt:
+            self._request_stop(run)
+            self._wait_patiently(run)
+            raise
+        finally:
+            with self._lock:
+                self._current = None
+        if proc.returncode != 0:
+            raise TerraformFailed(command, proc.returncode, err.strip().splitlines()[-_TAIL_LINES:])
+        return out
+
+    def _request_stop(self, run: _Run) -> bool:
+        """Send the run's one SIGINT, or queue a notice if it was already sent."""
+        with self._lock:
+            if run.proc.poll() is not None:
+                return False
+            if run.sigint_sent:
+                run.lines.put(
+                    ("tfiam", "tfiam: already asked terraform to stop; still waiting for it to exit "
+                              "(killing it could lose state).")
+                )
+                return False
+            run.sigint_sent = True
+            self.sigints_sent += 1
+            try:
+                os.kill(run.proc.pid, signal.SIGINT)
+            except ProcessLookupError:  # it exited (and was reaped) just now
+                return False
+        run.lines.put(
+            ("tfiam", "tfiam: asked terraform to stop; waiting for it to save state and release the lock...")
+        )
+        return True
+
+    def _wait_patiently(self, run: _Run) -> int:
+        """Wait for exit without ever killing; Ctrl-C here only prints a notice."""
+        while True:
+            try:
+                return run.proc.wait(timeout=_POLL_SECONDS)
+            except subprocess.TimeoutExpired:
+                continue
+            except KeyboardInterrupt:
+                print("tfiam: still waiting for terraform to exit (killing it could lose state).", file=sys.stderr)
+
+    def _stream(self, command: str, argv: list[str], *, mode: str) -> Iterator[Event]:
+        """Start the process and return its event generator (starting is eager, so a
+        missing binary raises at the call, not at the first ``next``)."""
+        proc = self._start(argv, self.environment())
+        run = _Run(command, proc)
+        with self._lock:
+            self._current = run
+        for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+            threading.Thread(target=_pump, args=(pipe, stream, run.lines), daemon=True).start()
+        return self._events(run, mode)
+
+    def _events(self, run: _Run, mode: str) -> Iterator[Event]:
+        start = time.monotonic()
+        outbox: deque[Event] = deque()
+        collected: list[str] = []  # json_doc mode: stdout is one JSON document
+        summary: ChangeSummary | None = None
+        keyboard = False
+        open_pipes = 2
+        exited_at: float | None = None
+        try:
+            while open_pipes or outbox:
+                try:
+                    if outbox:
+                        event = outbox.popleft()
+                        if isinstance(event, ChangeSummary):
+                            summary = event
+                        yield event
+                        continue
+                    try:
+                        stream, text = run.lines.get(timeout=_POLL_SECONDS)
+                    except queue.Empty:
+                        if run.proc.poll() is not None:
+                            exited_at = exited_at or time.monotonic()
+                            if time.monotonic() - exited_at > _PIPE_GRACE_SECONDS:
+                                break  # a grandchild holds our pipes; terraform is done
+                        continue
+                    if text is None:
+                        open_pipes -= 1
+                    elif stream == "stdout" and mode == "jsonl":
+                        outbox.extend(_json_events(text))
+                    elif stream == "stdout" and mode == "json_doc":
+                        collected.append(text)
+                    else:
+                        outbox.append(Line(text, stream))
+                except KeyboardInterrupt:
+                    keyboard = True
+                    self._request_stop(run)
+            returncode = self._wait_patiently(run)
+            if mode == "json_doc":
+                yield from _validate_events("\n".join(collected))
+            yield Finished(
+                run.command,
+                returncode,
+                _changes(run.command, returncode, summary),
+                time.monotonic() - start,
+                interrupted=run.sigint_sent,
+            )
+        except GeneratorExit:
+            # The consumer walked away (maybe on Ctrl-C): never orphan terraform.
+            if run.proc.poll() is None:
+                print("tfiam: stopping terraform; waiting for it to save state...", file=sys.stderr)
+                self._request_stop(run)
+                self._wait_patiently(run)
+            raise
+        finally:
+            with self._lock:
+                if self._current is run:
+                    self._current = None
+        if keyboard:
+            raise KeyboardInterrupt
+
+
+def _pump(pipe: Any, stream: str, sink: queue.Queue[tuple[str, str | None]]) -> None:
+    """Reader thread: forward each line of ``pipe`` as it arrives; None marks EOF."""
+    try:
+        for raw in pipe:
+            sink.put((stream, raw.rstrip("\r\n")))
+    finally:
+        sink.put((stream, None))
+        pipe.close()
+
+
+def _changes(command: str, returncode: int, summary: ChangeSummary | None) -> bool | None:
+    if command == "plan":
+        return {0: False, 2: True}.get(returncode)
+    if command == "apply" and summary is not None:
+        return bool(summary.add or summary.change or summary.remove)
+    return None
+
+
+def _validate_events(doc: str) -> list[Event]:
+    try:
+        data = json.loads(doc)
+    except ValueError:
+        return [Line(text) for text in doc.splitlines()]
+    events: list[Event] = []
+    for raw in data.get("diagnostics", []):
+        diag = _diagnostic(raw)
+        events.append(Line(f"{diag.severity.capitalize()}: {diag.summary}"))
+        events.extend(Line(f"  {text}") for text in diag.detail.splitlines())
+        events.append(diag)
+    if data.get("valid"):
+        events.append(Line("Success! The configuration is valid."))
+    return events

@@ -1,0 +1,383 @@
+"""After ``terraform apply``: ask the AWS API whether the user is what was asked for.
+
+Terraform's state says what Terraform believes; this module asks IAM itself (with
+boto3, the same API the provider uses) and produces a checklist.  Each check is a
+:class:`Check`; a failed API call becomes a failed check carrying the error, never
+a traceback, and no check ever carries a secret.
+
+    checks = verify(Expected.from_answers(answers), region="eu-central-1")
+    print(format_checklist(checks))
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .answers import Answers, Statement
+
+POLICY_VERSION = "2012-10-17"
+
+# Error codes meaning "this new access key is not known everywhere yet".
+_KEY_NOT_YET_VALID = {"InvalidClientTokenId", "SignatureDoesNotMatch", "AuthFailure"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the checklist: what was checked, whether it holds, and why."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ExpectedCustomPolicy:
+    """A customer-managed policy tfiam creates for a group, found by its name.
+
+    ``document``: the expected policy document (compared as JSON, order of
+    statements kept, order of actions/resources ignored); ``None`` skips that.
+    """
+
+    name: str
+    description: str = ""
+    document: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ExpectedGroup:
+    """A group tfiam creates: exactly these policies attached."""
+
+    managed_policy_arns: frozenset[str] = frozenset()
+    custom_policy: ExpectedCustomPolicy | None = None
+
+
+@dataclass
+class Expected:
+    """What the IAM account should hold for one user after apply."""
+
+    user_name: str
+    user_path: str = "/"
+    tags: dict[str, str] = field(default_factory=dict)
+    permissions_boundary: str | None = None
+    groups: dict[str, ExpectedGroup] = field(default_factory=dict)  # created by tfiam
+    existing_groups: list[str] = field(default_factory=list)  # joined, not managed
+    user_policy_arns: list[str] = field(default_factory=list)
+    login_profile: bool = False
+    access_key: bool = False
+
+    @classmethod
+    def from_answers(cls, answers: Answers) -> "Expected":
+        """The expectations an answers file states."""
+        groups: dict[str, ExpectedGroup] = {}
+        for group in answers.permissions.groups:
+            custom = None
+            if group.custom_policy is not None:
+                custom = ExpectedCustomPolicy(
+                    name=group.custom_policy.name,
+                    description=group.custom_policy.description,
+                    document=policy_document(group.custom_policy.statements),
+                )
+            groups[group.name] = ExpectedGroup(frozenset(group.managed_policies), custom)
+        return cls(
+            user_name=answers.user.name,
+            user_path=answers.user.path,
+            tags=dict(answers.user.tags),
+            permissions_boundary=answers.user.permissions_boundary,
+            groups=groups,
+            existing_groups=list(answers.permissions.existing_groups),
+            user_policy_arns=list(answers.permissions.user_managed_policies),
+            login_profile=answers.authentication.console,
+            access_key=answers.authentication.access_key,
+        )
+
+
+def policy_document(statements: Iterable[Statement]) -> dict[str, Any]:
+    """The IAM policy document the answers' statements describe."""
+    out = []
+    for st in statements:
+        item: dict[str, Any] = {}
+        if st.sid:
+            item["Sid"] = st.sid
+        item.update(Effect=st.effect, Action=list(st.actions), Resource=list(st.resources))
+        out.append(item)
+    return {"Version": POLICY_VERSION, "Statement": out}
+
+
+def normalize_policy(document: Any) -> Any:
+    """A policy document in a canonical form, so equal policies compare equal.
+
+    IAM and Terraform may write a one-element list as a bare string, drop an empty
+    Sid, or reorder actions and resources (they are sets).  Every string is kept
+    byte for byte: a hostile character that did not land literally still differs.
+    """
+    if isinstance(document, str):
+        document = json.loads(document)
+    if not isinstance(document, dict):
+        return document
+    doc = dict(document)
+    statements = doc.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    norm = []
+    for st in statements:
+        st = dict(st)
+        if st.get("Sid") in ("", None):
+            st.pop("Sid", None)
+        for key in ("Action", "NotAction", "Resource", "NotResource"):
+            if key in st:
+                value = st[key]
+                st[key] = sorted([value] if isinstance(value, str) else value)
+        norm.append(st)
+    doc["Statement"] = norm
+    return doc
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        op = exc.operation_name
+        return f"{op} failed: {err.get('Code', 'error')}: {err.get('Message', '')}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _run(name: str, probe: Callable[[], tuple[bool, str]]) -> Check:
+    """Run one probe; an AWS or SDK error becomes a failed check with the error."""
+    try:
+        ok, detail = probe()
+    except (ClientError, BotoCoreError, ValueError, KeyError) as exc:
+        return Check(name, False, _error_text(exc))
+    return Check(name, ok, detail)
+
+
+def _diff_sets(what: str, expected: set[str], actual: set[str]) -> tuple[bool, str]:
+    missing, extra = sorted(expected - actual), sorted(actual - expected)
+    if not missing and not extra:
+        return True, ", ".join(sorted(actual)) or f"no {what}"
+    parts = []
+    if missing:
+        parts.append("missing " + ", ".join(missing))
+    if extra:
+        parts.append("unexpected " + ", ".join(extra))
+    return False, "; ".join(parts)
+
+
+def _paged(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
+    items: list[Any] = []
+    for page in client.get_paginator(operation).paginate(**kwargs):
+        items.extend(page.get(key, []))
+    return items
+
+
+def verify(
+    expected: Expected,
+    *,
+    region: str,
+    endpoint: str | None = None,
+    profile: str | None = None,
+    access_key: tuple[str, str] | None = None,
+    key_propagation_wait: float = 20.0,
+    credentials: tuple[str, str] | None = None,
+) -> list[Check]:
+    """Check the account against ``expected``; return the checklist, in order.
+
+    ``endpoint``: base URL of a stand-in AWS (the sandbox); ``None`` for AWS itself.
+    ``profile``: a named profile; otherwise boto3's default credential chain.
+    ``credentials``: explicit (access key id, secret) for the checking identity (the
+    sandbox's dummy credentials), instead of ``profile`` and the default chain.
+    ``access_key``: ``(access_key_id, secret)`` of the user's new key: when given,
+    STS GetCallerIdentity is called *with that key* and must name the user.  A new
+    key takes a few seconds to work everywhere in AWS, so an "invalid token" answer
+    is retried for up to ``key_propagation_wait`` seconds.
+    """
+    retry = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30)
+    try:
+        if credentials is not None:
+            session = boto3.session.Session(
+                aws_access_key_id=credentials[0], aws_secret_access_key=credentials[1], region_name=region
+            )
+        else:
+            session = boto3.session.Session(profile_name=profile, region_name=region)
+        iam = session.client("iam", endpoint_url=endpoint, config=retry)
+    except (BotoCoreError, ValueError) as exc:
+        return [Check("connect to the AWS API", False, _error_text(exc))]
+
+    user_name = expected.user_name
+    user: dict[str, Any] = {}
+    checks: list[Check] = []
+
+    def user_exists() -> tuple[bool, str]:
+        user.update(iam.get_user(UserName=user_name)["User"])
+        if user.get("Path") != expected.user_path:
+            return False, f"path is {user.get('Path')!r}, expected {expected.user_path!r}"
+        return True, user["Arn"]
+
+    checks.append(_run(f"user {user_name} exists at path {expected.user_path}", user_exists))
+
+    def tags_equal() -> tuple[bool, str]:
+        actual = {t["Key"]: t["Value"] for t in _paged(iam, "list_user_tags", "Tags", UserName=user_name)}
+        want = expected.tags
+        problems = []
+        for key in sorted(want.keys() - actual.keys()):
+            problems.append(f"missing tag {key!r}")
+        for key in sorted(actual.keys() - want.keys()):
+            problems.append(f"unexpected tag {key!r}={actual[key]!r}")
+        for key in sorted(want.keys() & actual.keys()):
+            if want[key] != actual[key]:
+                problems.append(f"tag {key!r} is {actual[key]!r}, expected {want[key]!r}")
+        if problems:
+            return False, "; ".join(problems)
+        return True, f"{len(actual)} tag(s)"
+
+    checks.append(_run("tags are exactly the expected ones", tags_equal))
+
+    def boundary() -> tuple[bool, str]:
+        got = (user or iam.get_user(UserName=user_name)["User"]).get("PermissionsBoundary", {})
+        actual = got.get("PermissionsBoundaryArn")
+        want = expected.permissions_boundary
+        if actual == want:
+            return True, actual or "none, as expected"
+        return False, f"boundary is {actual or 'not set'}, expected {want or 'none'}"
+
+    checks.append(_run("permissions boundary", boundary))
+
+    want_groups = set(expected.groups) | set(expected.existing_groups)
+
+    def membership() -> tuple[bool, str]:
+        actual = {g["GroupName"] for g in _paged(iam, "list_groups_for_user", "Groups", UserName=user_name)}
+        missing = sorted(want_groups - actual)
+        if missing:
+            return False, f"not a member of {', '.join(missing)}"
+        return True, "member of " + (", ".join(sorted(actual)) or "no groups")
+
+    checks.append(_run("group membership", membership))
+
+    for group_name, group in expected.groups.items():
+        attached: dict[str, str] = {}  # policy name -> ARN, filled by the first probe
+
+        def group_policies(group_name: str = group_name, group: ExpectedGroup = group,
+                           attached: dict[str, str] = attached) -> tuple[bool, str]:
+            for p in _paged(iam, "list_attached_group_policies", "AttachedPolicies", GroupName=group_name):
+                attached[p["PolicyName"]] = p["PolicyArn"]
+            want = set(group.managed_policy_arns)
+            actual = set(attached.values())
+            if group.custom_policy is not None:
+                custom_arn = attached.get(group.custom_policy.name)
+                if custom_arn is None:
+                    want.add(f"(custom policy {group.custom_policy.name})")
+                else:
+                    want.add(custom_arn)
+            return _diff_sets("policies", want, actual)
+
+        checks.append(_run(f"group {group_name} has its policies attached", group_policies))
+
+        if group.custom_policy is not None and group.custom_policy.document is not None:
+            custom = group.custom_policy
+
+            def custom_document(custom: ExpectedCustomPolicy = custom,
+                                attached: dict[str, str] = attached) -> tuple[bool, str]:
+                arn = attached.get(custom.name)
+                if arn is None:
+                    return False, f"no policy named {custom.name} is attached to the group"
+                policy = iam.get_policy(PolicyArn=arn)["Policy"]
+                version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+                actual = normalize_policy(version["PolicyVersion"]["Document"])
+                want = normalize_policy(custom.document)
+                problems = []
+                if actual != want:
+                    problems.append(
+                        f"document differs: expected {json.dumps(want, ensure_ascii=False)}, "
+                        f"found {json.dumps(actual, ensure_ascii=False)}"
+                    )
+                if policy.get("Description", "") != custom.description:
+                    problems.append(
+                        f"description is {policy.get('Description', '')!r}, expected {custom.description!r}"
+                    )
+                if problems:
+                    return False, "; ".join(problems)
+                return True, f"{arn} (version {policy['DefaultVersionId']})"
+
+            checks.append(_run(f"custom policy {custom.name} says exactly what was asked", custom_document))
+
+    def user_policies() -> tuple[bool, str]:
+        actual = {p["PolicyArn"] for p in _paged(iam, "list_attached_user_policies", "AttachedPolicies", UserName=user_name)}
+        return _diff_sets("policies", set(expected.user_policy_arns), actual)
+
+    checks.append(_run("policies attached to the user directly", user_policies))
+
+    def login_profile() -> tuple[bool, str]:
+        try:
+            iam.get_login_profile(UserName=user_name)
+            present = True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
+                raise
+            present = False
+        if present == expected.login_profile:
+            return True, "console password set" if present else "no console password, as expected"
+        return False, "console password exists but was not asked for" if present else "no console password"
+
+    checks.append(_run("console login profile", login_profile))
+
+    if expected.access_key or access_key is not None:
+
+        def key_exists() -> tuple[bool, str]:
+            keys = _paged(iam, "list_access_keys", "AccessKeyMetadata", UserName=user_name)
+            active = [k["AccessKeyId"] for k in keys if k.get("Status") == "Active"]
+            if access_key is not None and access_key[0] not in active:
+                return False, f"{access_key[0]} is not an active key of {user_name} (active: {', '.join(active) or 'none'})"
+            if not active:
+                return False, "no active access key"
+            return True, ", ".join(active)
+
+        checks.append(_run("access key exists and is active", key_exists))
+
+    if access_key is not None:
+        key_id, secret = access_key
+
+        def key_works() -> tuple[bool, str]:
+            sts = boto3.session.Session(
+                aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=region
+            ).client("sts", endpoint_url=endpoint, config=retry)
+            deadline = time.monotonic() + key_propagation_wait
+            while True:
+                try:
+                    arn = sts.get_caller_identity()["Arn"]
+                    break
+                except ClientError as exc:
+                    code = exc.response.get("Error", {}).get("Code")
+                    if code not in _KEY_NOT_YET_VALID or time.monotonic() > deadline:
+                        raise
+                    time.sleep(2)
+            want = user.get("Arn")
+            if want is None:
+                return False, f"the key signs in as {arn}, but the user was not found to compare"
+            if arn != want:
+                return False, f"the key signs in as {arn}, expected {want}"
+            return True, f"{key_id} signs in as {arn}"
+
+        checks.append(_run("access key works (STS GetCallerIdentity)", key_works))
+        if secret:  # belt and braces: no detail may ever hold the secret
+            checks = [Check(c.name, c.ok, c.detail.replace(secret, "***")) for c in checks]
+
+    return checks
+
+
+def format_checklist(checks: Iterable[Check]) -> str:
+    """One line per check: ``[ok] name: detail`` or ``[FAIL] name: detail``."""
+    lines = []
+    for check in checks:
+        mark = "[ok]" if check.ok else "[FAIL]"
+        lines.append(f"{mark} {check.name}" + (f": {check.detail}" if check.detail else ""))
+    return "\n".join(lines)
+
+
+def all_ok(checks: Iterable[Check]) -> bool:
+    return all(c.ok for c in checks)

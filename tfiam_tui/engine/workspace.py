@@ -1,0 +1,169 @@
+"""Render answers into a Terraform workspace folder.
+
+The workspace is the static root module from ``workspace_templates/``, a copy of
+``modules/iam-user`` (so the workspace keeps working whatever happens to the tfiam
+install), and ``terraform.tfvars.json`` carrying every answer.  Answer values are
+never spliced into HCL: the only substitutions are the two version constraints,
+which the terraform block cannot take from variables, validated by the answers
+model and written as escaped HCL string literals.
+
+``render`` is pure (answers in, files out); ``write`` puts them on disk
+atomically, file by file, never touching state, ``.terraform/`` or the lock file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .answers import Answers, AnswersError, Problem
+from .fsutil import write_atomic
+
+TFVARS = "terraform.tfvars.json"
+MODULE_DIR = "modules/iam-user"
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+
+
+def bundled_dir(name: str) -> Path:
+    """``modules`` or ``workspace_templates``: inside the wheel (``_bundled``), or the
+    source checkout next to the package (editable install)."""
+    pkg = Path(__file__).resolve().parent.parent
+    for candidate in (pkg / "_bundled" / name, pkg.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"tfiam is installed without its {name}/ folder (looked in {pkg})")
+
+
+def hcl_string(value: str) -> str:
+    """An HCL quoted string literal that means exactly ``value`` (no interpolation)."""
+    return json.dumps(value, ensure_ascii=False).replace("${", "$${").replace("%{", "%%{")
+
+
+def tfvars(answers: Answers, pgp_key_b64: str | None) -> dict:
+    """The root module's variables (see workspace_templates/variables.tf)."""
+    p, u, perm, auth = answers.provider, answers.user, answers.permissions, answers.authentication
+    groups = []
+    for g in perm.groups:
+        custom = None
+        if g.custom_policy is not None:
+            custom = {
+                "name": g.custom_policy.name,
+                "description": g.custom_policy.description,
+                "statements": [
+                    {"sid": s.sid, "effect": s.effect, "actions": list(s.actions), "resources": list(s.resources)}
+                    for s in g.custom_policy.statements
+                ],
+            }
+        groups.append({"name": g.name, "managed_policy_arns": list(g.managed_policies), "custom_policy": custom})
+    secret_wanted = auth.access_key or auth.console
+    return {
+        "region": p.region,
+        "profile": p.profile,
+        "endpoint": p.endpoint,
+        "user_name": u.name,
+        "user_path": u.path,
+        "user_tags": dict(u.tags),
+        "permissions_boundary": u.permissions_boundary,
+        "force_destroy": u.force_destroy,
+        "groups": groups,
+        "existing_groups": list(perm.existing_groups),
+        "user_policy_arns": list(perm.user_managed_policies),
+        "create_access_key": auth.access_key,
+        "create_login_profile": auth.console,
+        "password_reset_required": auth.password_reset_required,
+        "password_length": auth.password_length,
+        "pgp_key": pgp_key_b64 if secret_wanted else None,
+    }
+
+
+def _render_template(text: str, values: dict[str, str], source: str) -> str:
+    def sub(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in values:
+            raise KeyError(f"{source}: unknown placeholder {{{{ {name} }}}}")
+        return hcl_string(values[name])
+
+    return _PLACEHOLDER.sub(sub, text)
+
+
+def render(answers: Answers, pgp_key_b64: str | None) -> dict[str, bytes]:
+    """Every file of the workspace, by relative path.  Deterministic."""
+    files: dict[str, bytes] = {}
+    values = {
+        "terraform_version": answers.provider.terraform_version,
+        "aws_provider_version": answers.provider.aws_provider_version,
+    }
+    templates = bundled_dir("workspace_templates")
+    for src in sorted(templates.iterdir()):
+        if not src.is_file() or src.name.startswith(".") or src.name.endswith(".md"):
+            continue
+        name = src.name
+        text = src.read_text(encoding="utf-8")
+        if name.endswith(".tmpl"):
+            name = name[: -len(".tmpl")]
+            text = _render_template(text, values, src.name)
+        if name == "gitignore":
+            name = ".gitignore"
+        files[name] = text.encode("utf-8")
+    module = bundled_dir("modules") / "iam-user"
+    for src in sorted(module.rglob("*")):
+        rel = src.relative_to(module)
+        if src.is_file() and rel.parts[0] not in ("examples", ".terraform") and not src.name.startswith(".terraform"):
+            files[f"{MODULE_DIR}/{rel.as_posix()}"] = src.read_bytes()
+    files[TFVARS] = (json.dumps(tfvars(answers, pgp_key_b64), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return files
+
+
+def check_target(path: Path) -> None:
+    """Refuse a workspace we could not write, before anything is written."""
+    problem = None
+    if path.exists() and not path.is_dir():
+        problem = f"{str(path)!r} exists and is not a folder"
+    else:
+        parent = path
+        while not parent.exists():
+            parent = parent.parent
+        if not parent.is_dir():
+            problem = f"{str(parent)!r} is not a folder"
+        elif not os.access(parent, os.W_OK | os.X_OK):
+            problem = f"no permission to write in {str(parent)!r}"
+    if problem:
+        raise AnswersError([Problem(field="workspace", message=problem)])
+
+
+def _mkdirs_private(path: Path) -> None:
+    """mkdir -p where every folder created is 0700 (Path.mkdir's parents get 0777-umask)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
+        os.chmod(folder, 0o700)
+
+
+@dataclass
+class WriteResult:
+    path: Path
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def write(path: Path, files: dict[str, bytes]) -> WriteResult:
+    """Write the rendered files into ``path`` (folders 0700, files 0600).
+
+    Only the files tfiam renders are written; everything else in the folder
+    (state, plan, ``.terraform/``, the lock file) is left alone.
+    """
+    check_target(path)
+    result = WriteResult(path=path)
+    _mkdirs_private(path)
+    os.chmod(path, 0o700)
+    for rel, data in files.items():
+        target = path / rel
+        _mkdirs_private(target.parent)
+        (result.changed if write_atomic(target, data, mode=0o600) else result.unchanged).append(rel)
+    return result

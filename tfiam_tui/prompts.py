@@ -1,0 +1,25 @@
+"""Questions asked on a terminal with questionary (the plain-prompt front).
+
+Imported only when a question is asked, so headless commands never load it.
+"""
+
+from __future__ import annotations
+
+
+def confirm(question: str, *, default: bool = False) -> bool:
+    import questionary
+
+    answer = questionary.confirm(question, default=default).ask()
+    if answer is None:  # Ctrl-C inside questionary
+        raise KeyboardInterrupt
+    return bool(answer)
+
+
+def secret(question: str) -> str:
+    """A hidden answer (a passphrase); never echoed, never stored."""
+    import questionary
+
+    answer = questionary.password(question).ask()
+    if answer is None:
+        raise KeyboardInterrupt
+    return answer

@@ -1,0 +1,21 @@
+# Written by tfiam. The module is a copy kept inside this workspace, so the
+# workspace keeps working (and can be reviewed) without tfiam installed.
+module "iam_user" {
+  source = "./modules/iam-user"
+
+  name                 = var.user_name
+  path                 = var.user_path
+  tags                 = var.user_tags
+  permissions_boundary = var.permissions_boundary
+  force_destroy        = var.force_destroy
+
+  groups           = var.groups
+  existing_groups  = var.existing_groups
+  user_policy_arns = var.user_policy_arns
+
+  create_access_key       = var.create_access_key
+  create_login_profile    = var.create_login_profile
+  password_reset_required = var.password_reset_required
+  password_length         = var.password_length
+  pgp_key                 = var.pgp_key
+}

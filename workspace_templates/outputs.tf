@@ -1,0 +1,43 @@
+# Written by tfiam. Read with `terraform output -json`. No output holds a
+# plaintext secret: the secret access key and the console password exist only
+# PGP-encrypted (decrypt with: terraform output -raw NAME | base64 -d | gpg --decrypt).
+
+output "user_name" {
+  description = "Name of the IAM user."
+  value       = module.iam_user.user_name
+}
+
+output "user_arn" {
+  description = "ARN of the IAM user."
+  value       = module.iam_user.user_arn
+}
+
+output "group_names" {
+  description = "Groups the user is a member of (created here, then existing ones)."
+  value       = module.iam_user.group_names
+}
+
+output "access_key_id" {
+  description = "ID of the access key, or null when none was created."
+  value       = module.iam_user.access_key_id
+}
+
+output "access_key_encrypted_secret" {
+  description = "Secret access key, PGP-encrypted and base64-encoded, or null."
+  value       = module.iam_user.access_key_encrypted_secret
+}
+
+output "access_key_key_fingerprint" {
+  description = "Fingerprint of the PGP key the access key secret is encrypted to, or null."
+  value       = module.iam_user.access_key_key_fingerprint
+}
+
+output "login_profile_encrypted_password" {
+  description = "Console password, PGP-encrypted and base64-encoded, or null."
+  value       = module.iam_user.login_profile_encrypted_password
+}
+
+output "login_profile_key_fingerprint" {
+  description = "Fingerprint of the PGP key the console password is encrypted to, or null."
+  value       = module.iam_user.login_profile_key_fingerprint
+}
