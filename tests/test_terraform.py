@@ -229,13 +229,13 @@ def test_missing_cli_config_is_named_once_not_per_command(tmp_path, terraform_bi
 
 def test_real_warnings_still_reach_the_operator(tmp_path, terraform_bin, monkeypatch):
     config = tmp_path / "cli.tfrc"
-    config.write_text('bogus_setting = "x"\n')
+    config.write_text("provider_installation {\n  foo {}\n}\n")
     monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(config))
     runner = Runner(workspace(tmp_path, TWO_RESOURCES), terraform_bin=terraform_bin)
     events = collect(runner.init())
     assert cli_config_notice() is None
     text = "\n".join(e.text for e in events if isinstance(e, Line))
-    assert "bogus_setting" in text or "CLI configuration" in text, text
+    assert "Unknown provider installation method \"foo\"" in text, text
 
 
 def _assert_stopped_cleanly(ws: Path, runner: Runner) -> None:

@@ -36,3 +36,40 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> bool:
             pass
         raise
     return True
+
+
+def stage(path: Path, data: bytes, mode: int = 0o600) -> Path | None:
+    """Write ``data`` to a temp file beside ``path`` (fsynced, ``mode``) and return it,
+    or None when ``path`` already holds exactly ``data``.  Finish with :func:`commit`."""
+    try:
+        if path.read_bytes() == data:
+            if (path.stat().st_mode & 0o777) != mode:
+                os.chmod(path, mode)
+            return None
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def commit(staged: dict[Path, Path]) -> None:
+    """Rename staged temp files (target -> temp) into place."""
+    for target, tmp in staged.items():
+        os.replace(tmp, target)
+
+
+def discard(staged: dict[Path, Path]) -> None:
+    for tmp in staged.values():
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass

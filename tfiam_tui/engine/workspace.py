@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .answers import Answers, AnswersError, Problem
-from .fsutil import write_atomic
+from . import fsutil
 
 TFVARS = "terraform.tfvars.json"
 MODULE_DIR = "modules/iam-user"
@@ -155,15 +155,29 @@ class WriteResult:
 def write(path: Path, files: dict[str, bytes]) -> WriteResult:
     """Write the rendered files into ``path`` (folders 0700, files 0600).
 
-    Only the files tfiam renders are written; everything else in the folder
-    (state, plan, ``.terraform/``, the lock file) is left alone.
+    Two phases, so a crash or a full disk leaves the old workspace as it was: every
+    changed file is first written and fsynced beside its target, and only when all of
+    them are on disk are they renamed into place.  Only the files tfiam renders are
+    written; everything else in the folder (state, plan, ``.terraform/``, the lock
+    file) is left alone.
     """
     check_target(path)
     result = WriteResult(path=path)
     _mkdirs_private(path)
     os.chmod(path, 0o700)
-    for rel, data in files.items():
-        target = path / rel
-        _mkdirs_private(target.parent)
-        (result.changed if write_atomic(target, data, mode=0o600) else result.unchanged).append(rel)
+    staged: dict[Path, Path] = {}
+    try:
+        for rel, data in files.items():
+            target = path / rel
+            _mkdirs_private(target.parent)
+            tmp = fsutil.stage(target, data, mode=0o600)
+            if tmp is None:
+                result.unchanged.append(rel)
+            else:
+                staged[target] = tmp
+                result.changed.append(rel)
+    except BaseException:
+        fsutil.discard(staged)
+        raise
+    fsutil.commit(staged)
     return result
