@@ -295,3 +295,25 @@ def test_non_editable_install_runs_from_another_folder(tmp_path, tf_plugin_dir):
     )
     assert result.returncode == Exit.OK, result.stdout + result.stderr
     assert (elsewhere / "tfiam-ci-bot" / "modules" / "iam-user" / "main.tf").is_file()
+
+
+def test_a_failed_apply_exits_4_and_the_next_run_converges(tmp_path, moto_endpoint, gnupghome, tf_plugin_dir):
+    """Joining a group that does not exist fails at apply; once it exists, the same
+    command finishes the job from the saved state (no duplicate user, no lost key)."""
+    name = "converge-e2e"
+    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint, user__name=name,
+                           permissions__groups=[], permissions__existing_groups=["team-e2e"])
+    failed = run_tfiam("replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir)
+    assert failed.returncode == Exit.TERRAFORM_FAILED, failed.stdout + failed.stderr
+    assert "team-e2e" in failed.stdout + failed.stderr
+    state = json.loads((tmp_path / "ws" / "terraform.tfstate").read_text())
+    kept = {r["type"] for r in state["resources"]}
+    assert {"aws_iam_user", "aws_iam_access_key"} <= kept  # what was created is in state
+
+    iam(moto_endpoint).create_group(GroupName="team-e2e")
+    again = run_tfiam("replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir)
+    assert again.returncode == Exit.OK, again.stdout + again.stderr
+    assert "Plan: 1 to add, 0 to change, 0 to destroy." in again.stdout
+    assert "[ok] group membership" in again.stdout
+    keys = iam(moto_endpoint).list_access_keys(UserName=name)["AccessKeyMetadata"]
+    assert len(keys) == 1
