@@ -137,6 +137,15 @@ def test_ci_bot_replay_verify_decrypt_and_second_replay_is_clean(
     assert (state.stat().st_mode & 0o777) == 0o600
     assert not (ws / "tfiam.tfplan").exists()
 
+    # Each run left a redacted support log in the workspace, owner-only.
+    logs = sorted((ws / ".tfiam" / "logs").glob("*-replay.log"))
+    assert len(logs) == 2
+    assert all((log.stat().st_mode & 0o777) == 0o600 for log in logs)
+    first_log = logs[0].read_text()
+    assert "Apply complete! Resources: 7 added" in first_log and "[ok] access key works" in first_log
+    encrypted = json.loads((ws / "terraform.tfstate").read_text())["outputs"]["access_key_encrypted_secret"]["value"]
+    assert encrypted[:60] not in first_log
+
 
 def test_console_user_hostile_strings_and_passphrase_key(
     tmp_path, moto_endpoint, gnupghome, tf_plugin_dir

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import importlib
 import io
 import json
 import os
@@ -31,9 +32,25 @@ class Console:
     def __init__(self, out=None, err=None):
         self.out = out or sys.stdout
         self.err = err or sys.stderr
+        self.log = None  # a RunLog once the workspace is known
+        self._pending: list[str] = []
+
+    def attach_log(self, log) -> None:
+        """Send every line (earlier ones too) to a redacted run log as well."""
+        self.log = log
+        for line in self._pending:
+            log.write(line)
+        self._pending.clear()
+
+    def _record(self, text: str) -> None:
+        if self.log is not None:
+            self.log.write(text)
+        else:
+            self._pending.append(text)
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
+        self._record(text)
 
     def step(self, n: int, total: int, text: str) -> None:
         self.say(f"[{n}/{total}] {text}")
@@ -43,6 +60,7 @@ class Console:
 
     def error(self, text: str) -> None:
         print(f"tfiam: {text}", file=self.err, flush=True)
+        self._record(f"tfiam: {text}")
 
 
 def _is_terminal() -> bool:
@@ -149,6 +167,11 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
             sandbox=args.sandbox,
         )
         result = pipeline.prepare()
+        from .engine.runlog import RunLog
+
+        console.attach_log(stack.enter_context(contextlib.closing(RunLog(ws, "replay"))))
+        for warning in pipeline.loose_permissions():
+            console.say(f"warning: {warning}")
         if pipeline.used_sandbox_key:
             console.say(
                 f"SANDBOX: {loaded.authentication.pgp_key} is not in your GnuPG keyring, so the sandbox's "
@@ -326,7 +349,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--passphrase-file", help="file holding your PGP key's passphrase")
     tf_options(p)
     p.set_defaults(func=cmd_decrypt)
+
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub, tf_options)
     return parser
+
+
+# Further subcommands, each in its own module under tfiam_tui/commands/ with
+# ``register(subparsers, tf_options)`` that adds its parser and sets ``func``
+# (``func(args, console) -> int``).  Keep their top-level imports light: they are
+# imported for every ``tfiam`` invocation.
+COMMAND_MODULES: list[str] = []
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -130,6 +130,18 @@ class Pipeline:
             sandbox_keys.unmark_workspace(self.workspace_dir)
         return result
 
+    def loose_permissions(self) -> list[str]:
+        """Files holding state, plans or ciphertext that others can read (warn the operator)."""
+        found = []
+        for name in ("terraform.tfstate", "terraform.tfstate.backup", PLAN_FILE, workspace.TFVARS):
+            path = self.workspace_dir / name
+            if path.is_file() and path.stat().st_mode & 0o077:
+                found.append(f"{path} is mode {path.stat().st_mode & 0o777:o}; make it owner-only: chmod 600 {path}")
+        if self.workspace_dir.is_dir() and self.workspace_dir.stat().st_mode & 0o077:
+            mode = self.workspace_dir.stat().st_mode & 0o777
+            found.append(f"{self.workspace_dir} is mode {mode:o}; make it owner-only: chmod 700 {self.workspace_dir}")
+        return found
+
     def init(self) -> Iterator:
         yield from self.runner.init()
 

@@ -1,0 +1,1 @@
+"""Subcommands beyond replay/validate/decrypt, one module each (see cli.COMMAND_MODULES)."""
