@@ -326,3 +326,48 @@ def test_a_failed_apply_exits_4_and_the_next_run_converges(tmp_path, moto_endpoi
     assert "[ok] group membership" in again.stdout
     keys = iam(moto_endpoint).list_access_keys(UserName=name)["AccessKeyMetadata"]
     assert len(keys) == 1
+
+
+@pytest.mark.parametrize("fault", ["unreachable", "no-credentials"])
+def test_aws_unavailable_before_plan_exits_9_and_writes_nothing(tmp_path, gnupghome, fault):
+    import socket
+
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    answers = answers_file(tmp_path, "ci-bot.yaml", f"http://127.0.0.1:{port}")
+    env = {}
+    if fault == "no-credentials":
+        answers = answers_file(tmp_path, "ci-bot.yaml", None)
+        env = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+    result = run_tfiam("replay", str(answers), "--auto-approve", env=env, timeout=120)
+    assert result.returncode == Exit.AWS_UNAVAILABLE, result.stdout + result.stderr
+    words = "cannot reach http://127.0.0.1" if fault == "unreachable" else "no AWS credentials found"
+    assert words in result.stderr and "Nothing was written" in result.stderr
+    assert not (tmp_path / "ws").exists()
+
+
+@pytest.mark.parametrize("tool", ["terraform-missing", "terraform-too-old", "gpg-missing"])
+def test_missing_or_old_tools_exit_7_and_write_nothing(tmp_path, moto_endpoint, gnupghome, terraform_bin, tool):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    args = []
+    if tool == "terraform-too-old":
+        fake = bindir / "terraform-1.5"
+        fake.write_text('#!/bin/sh\necho \'{"terraform_version": "1.5.7"}\'\n')
+        fake.chmod(0o755)
+        args = ["--terraform-bin", str(fake)]
+    elif tool == "terraform-missing":
+        args = ["--terraform-bin", str(bindir / "terraform")]
+    env = {}
+    if tool == "gpg-missing":  # a PATH with terraform on it and nothing else
+        (bindir / "terraform").symlink_to(terraform_bin)
+        env = {"PATH": str(bindir)}
+    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint)
+    result = run_tfiam("replay", str(answers), "--auto-approve", *args, env=env, timeout=120)
+    assert result.returncode == Exit.MISSING_TOOL, result.stdout + result.stderr
+    words = {"terraform-missing": "not found", "terraform-too-old": "is version 1.5.7; tfiam needs",
+             "gpg-missing": "install GnuPG"}[tool]
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "ws").exists()

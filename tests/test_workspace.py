@@ -160,3 +160,20 @@ def test_workspace_in_a_folder_without_write_permission_writes_nothing():
 def test_bundled_folders_are_found():
     assert (workspace.bundled_dir("modules") / "iam-user" / "main.tf").is_file()
     assert (workspace.bundled_dir("workspace_templates") / "versions.tf.tmpl").is_file()
+
+
+def test_hand_edits_are_detected_and_kept_unless_overwrite_is_asked(tmp_path):
+    ws = tmp_path / "ws"
+    files = workspace.render(hostile_answers(), PGP_B64)
+    workspace.write(ws, files)
+    (ws / "main.tf").write_text((ws / "main.tf").read_text() + "\n# my own tweak\n")
+    (ws / "outputs.tf").unlink()  # deleted files are simply restored
+    with pytest.raises(workspace.WorkspaceEdited) as exc:
+        workspace.write(ws, files)
+    assert exc.value.edited == ["main.tf"]
+    assert "my own tweak" in (ws / "main.tf").read_text()
+    assert not (ws / "outputs.tf").exists()  # nothing was written
+    workspace.write(ws, files, overwrite_edits=True)
+    assert (ws / "main.tf").read_bytes() == files["main.tf"]
+    assert (ws / "outputs.tf").is_file()
+    assert workspace.edited_files(ws, files) == []

@@ -166,7 +166,22 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
             loaded, ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir, extra_env=extra_env,
             sandbox=args.sandbox,
         )
-        result = pipeline.prepare()
+        pipeline.check()
+        identity = pipeline.preflight()
+        overwrite = args.overwrite
+        edited = pipeline.edited_files()
+        if edited and not overwrite:
+            console.say(f"These workspace files were edited by hand since tfiam wrote them: {', '.join(edited)}")
+            if not _is_terminal():
+                console.error("refusing to overwrite hand edits without a terminal to ask on; pass --overwrite")
+                return Exit.REFUSED
+            from .prompts import confirm
+
+            if not confirm("Overwrite them with what the answers say?", default=False):
+                console.say("Nothing was written.")
+                return Exit.REFUSED
+            overwrite = True
+        result = pipeline.prepare(overwrite_edits=overwrite)
         from .engine.runlog import RunLog
 
         console.attach_log(stack.enter_context(contextlib.closing(RunLog(ws, "replay"))))
@@ -177,7 +192,7 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
                 f"SANDBOX: {loaded.authentication.pgp_key} is not in your GnuPG keyring, so the sandbox's "
                 f"fake secrets are encrypted to a throwaway sandbox key ({pipeline.pgp_key.fingerprint})."
             )
-        console.step(1, total, f"answers {args.answers}: valid (user {loaded.user.name})")
+        console.step(1, total, f"answers {args.answers}: valid (user {loaded.user.name}); acting as {identity}")
         console.step(
             2, total, f"workspace {ws}: {len(result.changed)} file(s) written, {len(result.unchanged)} unchanged"
         )
@@ -333,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     p.add_argument("--sandbox", action="store_true", help="run against a local stand-in AWS; touches no account")
     p.add_argument("--passphrase-file", help="file holding your PGP key's passphrase (for the key check)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="rewrite workspace files even if they were edited by hand since tfiam wrote them")
     tf_options(p)
     p.set_defaults(func=cmd_replay)
 
@@ -371,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
         return Exit.OK
     from .engine import secrets
     from .engine.terraform import TerraformFailed, TerraformNotFound
+    from .engine.verify import PreflightError
+    from .engine.workspace import WorkspaceEdited
 
     try:
         return int(args.func(args, console))
@@ -387,9 +406,25 @@ def main(argv: list[str] | None = None) -> int:
     except secrets.DecryptError as exc:
         console.error(str(exc))
         return Exit.DECRYPT_FAILED
+    except WorkspaceEdited as exc:
+        console.error(str(exc))
+        return Exit.REFUSED
+    except PreflightError as exc:
+        console.error(f"{exc}. Nothing was written.")
+        return Exit.AWS_UNAVAILABLE
     except KeyboardInterrupt:
         console.error("interrupted; terraform was stopped cleanly and its state saved. Run the same command again to continue.")
         return Exit.INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback, no secret
+        from .engine.runlog import redact
+
+        if os.environ.get("TFIAM_DEBUG"):
+            import traceback
+
+            console.error(redact("".join(traceback.format_exception(exc))))
+        console.error(redact(f"unexpected error ({type(exc).__name__}): {exc}"))
+        console.error("this is a bug in tfiam; run again with TFIAM_DEBUG=1 for details and report it")
+        return Exit.ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

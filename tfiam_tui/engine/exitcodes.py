@@ -13,4 +13,5 @@ class Exit(IntEnum):
     REFUSED = 6  # no confirmation (declined, or no terminal to ask on) or plaintext to a non-terminal
     MISSING_TOOL = 7  # terraform or gpg not found
     DECRYPT_FAILED = 8  # the secret could not be decrypted (no secret key, bad passphrase)
+    AWS_UNAVAILABLE = 9  # AWS (or the stand-in endpoint) unreachable, or no usable credentials; nothing written
     INTERRUPTED = 130  # Ctrl-C; terraform was stopped cleanly and state saved

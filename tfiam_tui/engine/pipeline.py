@@ -15,15 +15,17 @@ Fronts render the events (lines and typed progress) and ask their own questions
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sandbox_keys, secrets, verify, workspace
 from .answers import Answers, AnswersError, Problem
-from .terraform import ChangeSummary, Finished, PlannedChange, Runner
+from .terraform import ChangeSummary, Finished, PlannedChange, Runner, TerraformNotFound
 
 PLAN_FILE = "tfiam.tfplan"
+MIN_TERRAFORM = (1, 6)
 
 
 @dataclass
@@ -108,12 +110,13 @@ class Pipeline:
         self.pgp_key: secrets.PublicKey | None = None
         self.sandbox = sandbox
         self.used_sandbox_key = False
+        self._checked = False
 
     # ------------------------------------------------------------------ steps
 
-    def prepare(self) -> workspace.WriteResult:
-        """Check the key and the folder, then write the workspace.  Nothing is written
-        unless everything is right."""
+    def check(self) -> None:
+        """Everything that can be known before writing: the PGP key can encrypt and the
+        workspace folder can be written.  Raises AnswersError (nothing written)."""
         try:
             self.pgp_key = resolve_pgp_key(self.answers)
         except AnswersError:
@@ -122,8 +125,35 @@ class Pipeline:
             self.pgp_key = sandbox_keys.sandbox_key()
             self.used_sandbox_key = True
         workspace.check_target(self.workspace_dir)
-        files = workspace.render(self.answers, self.pgp_key.provider_b64 if self.pgp_key else None)
-        result = workspace.write(self.workspace_dir, files)
+        self.check_terraform()
+        self._checked = True
+
+    def check_terraform(self) -> str:
+        """The terraform (or tofu) binary runs and is new enough.  Raises TerraformNotFound."""
+        version = self.runner.binary_version()
+        parts = [int(p) for p in re.findall(r"\d+", version)[:2]] or [0]
+        if tuple(parts) < MIN_TERRAFORM:
+            raise TerraformNotFound(
+                self.runner.terraform_bin,
+                f"is version {version}; tfiam needs Terraform or OpenTofu {'.'.join(map(str, MIN_TERRAFORM))} or later",
+            )
+        return version
+
+    def rendered(self) -> dict[str, bytes]:
+        if not self._checked:
+            self.check()
+        return workspace.render(self.answers, self.pgp_key.provider_b64 if self.pgp_key else None)
+
+    def edited_files(self) -> list[str]:
+        """Workspace files changed by hand since tfiam wrote them (ask before prepare())."""
+        return workspace.edited_files(self.workspace_dir, self.rendered())
+
+    def prepare(self, *, overwrite_edits: bool = False) -> workspace.WriteResult:
+        """Check (unless done), then write the workspace.  Nothing is written unless
+        everything is right; hand edits raise workspace.WorkspaceEdited unless
+        ``overwrite_edits``."""
+        files = self.rendered()
+        result = workspace.write(self.workspace_dir, files, overwrite_edits=overwrite_edits)
         if self.used_sandbox_key:
             sandbox_keys.mark_workspace(self.workspace_dir, self.pgp_key)
         else:
@@ -187,6 +217,16 @@ class Pipeline:
             endpoint=self.answers.provider.endpoint,
             profile=self.answers.provider.profile,
             access_key=key,
+            credentials=self._explicit_credentials(),
+        )
+
+    def preflight(self) -> str:
+        """Who we are in which account (STS), before anything is written.  Raises
+        verify.PreflightError when AWS is unreachable or there are no credentials."""
+        return verify.preflight(
+            region=self.answers.provider.region,
+            endpoint=self.answers.provider.endpoint,
+            profile=self.answers.provider.profile,
             credentials=self._explicit_credentials(),
         )
 

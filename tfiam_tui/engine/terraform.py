@@ -462,14 +462,15 @@ class Runner:
         return list(self._builder.generate_cmd_string(command, *args, **options))
 
     def _start(self, argv: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-        if not self.workdir.is_dir():
+        needs_workspace = argv[1:2] != ["version"]  # `version` may run before the folder exists
+        if needs_workspace and not self.workdir.is_dir():
             raise FileNotFoundError(f"terraform workspace {self.workdir} does not exist")
         if shutil.which(self.terraform_bin, path=env.get("PATH", os.defpath)) is None:
             raise TerraformNotFound(self.terraform_bin)
         try:
             proc = subprocess.Popen(
                 argv,
-                cwd=self.workdir,
+                cwd=self.workdir if needs_workspace else None,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,

@@ -381,3 +381,56 @@ def format_checklist(checks: Iterable[Check]) -> str:
 
 def all_ok(checks: Iterable[Check]) -> bool:
     return all(c.ok for c in checks)
+
+
+# --------------------------------------------------------------------------- before plan
+
+
+class PreflightError(RuntimeError):
+    """AWS cannot be reached, or no usable credentials were found.  Nothing was written."""
+
+
+def preflight(
+    *,
+    region: str,
+    endpoint: str | None = None,
+    profile: str | None = None,
+    credentials: tuple[str, str] | None = None,
+    timeout: float = 5.0,
+) -> str:
+    """Ask STS who we are, quickly, before terraform spends minutes retrying.
+
+    Returns the caller's ARN (tfiam prints it: the operator sees which account
+    and identity are about to be changed).  Raises :class:`PreflightError` with
+    an actionable message when AWS is unreachable or credentials are missing.
+    """
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError, ProfileNotFound
+
+    where = endpoint or f"AWS STS in {region}"
+    config = Config(connect_timeout=timeout, read_timeout=timeout * 2, retries={"max_attempts": 2, "mode": "standard"})
+    try:
+        if credentials is not None:
+            session = boto3.session.Session(
+                aws_access_key_id=credentials[0], aws_secret_access_key=credentials[1], region_name=region
+            )
+        else:
+            session = boto3.session.Session(profile_name=profile, region_name=region)
+        return session.client("sts", endpoint_url=endpoint, config=config).get_caller_identity()["Arn"]
+    except ProfileNotFound:
+        raise PreflightError(
+            f"the AWS profile {profile!r} is not in your AWS config; check provider.profile "
+            "(aws configure list-profiles)"
+        ) from None
+    except NoCredentialsError:
+        raise PreflightError(
+            "no AWS credentials found; set provider.profile, run `aws sso login`, or export "
+            "AWS_PROFILE / AWS_ACCESS_KEY_ID before running tfiam (or try it with --sandbox)"
+        ) from None
+    except EndpointConnectionError:
+        raise PreflightError(
+            f"cannot reach {where}; check the network (or provider.endpoint), then run the same command again"
+        ) from None
+    except ClientError as exc:
+        raise PreflightError(f"AWS refused the credentials: {_error_text(exc)}") from None
+    except BotoCoreError as exc:
+        raise PreflightError(f"cannot talk to {where}: {exc}") from None

@@ -13,6 +13,7 @@ atomically, file by file, never touching state, ``.terraform/`` or the lock file
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -152,7 +153,46 @@ class WriteResult:
     unchanged: list[str] = field(default_factory=list)
 
 
-def write(path: Path, files: dict[str, bytes]) -> WriteResult:
+MANIFEST = ".tfiam/manifest.json"
+
+
+class WorkspaceEdited(Exception):
+    """Files tfiam wrote were changed by hand since; rewriting would lose the edits."""
+
+    def __init__(self, path: Path, edited: list[str]):
+        self.path = path
+        self.edited = edited
+        names = ", ".join(edited)
+        super().__init__(
+            f"{path}: edited by hand since tfiam wrote it: {names}. Rewriting would lose those "
+            "edits; move them into the answers file (or the module), then run again and confirm, "
+            "or pass --overwrite"
+        )
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def edited_files(path: Path, files: dict[str, bytes]) -> list[str]:
+    """Files tfiam wrote last time (per the manifest) that now differ both from what it
+    wrote and from what it is about to write: hand edits that a rewrite would lose."""
+    try:
+        manifest = json.loads((path / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return []
+    edited = []
+    for rel, digest in sorted(manifest.get("files", {}).items()):
+        try:
+            current = _digest((path / rel).read_bytes())
+        except OSError:
+            continue  # deleted: rewriting restores it, nothing is lost
+        if current != digest and (rel not in files or current != _digest(files[rel])):
+            edited.append(rel)
+    return edited
+
+
+def write(path: Path, files: dict[str, bytes], *, overwrite_edits: bool = False) -> WriteResult:
     """Write the rendered files into ``path`` (folders 0700, files 0600).
 
     Two phases, so a crash or a full disk leaves the old workspace as it was: every
@@ -162,6 +202,10 @@ def write(path: Path, files: dict[str, bytes]) -> WriteResult:
     file) is left alone.
     """
     check_target(path)
+    if not overwrite_edits:
+        edited = edited_files(path, files)
+        if edited:
+            raise WorkspaceEdited(path, edited)
     result = WriteResult(path=path)
     _mkdirs_private(path)
     os.chmod(path, 0o700)
@@ -180,4 +224,7 @@ def write(path: Path, files: dict[str, bytes]) -> WriteResult:
         fsutil.discard(staged)
         raise
     fsutil.commit(staged)
+    manifest = {"files": {rel: _digest(data) for rel, data in sorted(files.items())}}
+    _mkdirs_private((path / MANIFEST).parent)
+    fsutil.write_atomic(path / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode(), mode=0o600)
     return result

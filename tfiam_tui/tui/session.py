@@ -1,0 +1,174 @@
+"""What one wizard run needs besides the answers: the sandbox, terraform options, the
+workspace, the background ``terraform init`` and the pipeline.  No Textual here:
+screens call this from worker threads and post what it yields as messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from ..engine import answers as answers_mod
+from ..engine import pipeline as pl
+from ..engine import workspace
+from ..engine.answers import Answers, AnswersError
+from ..engine.terraform import Finished, Line, TerraformFailed
+
+_PLACEHOLDER_USER = "tfiam-init"
+
+
+def provisional_answers(data: dict[str, Any]) -> Answers | None:
+    """Answers good enough to ``terraform init`` with: the provider and state sections as
+    given, a placeholder user.  None while the provider step has problems."""
+    base = {"version": 1, "provider": data.get("provider"), "user": {"name": _PLACEHOLDER_USER}}
+    for backend in (data.get("backend"), {"type": "local"}):
+        try:
+            return answers_mod.parse({**base, "backend": backend})
+        except AnswersError:
+            continue
+    return None
+
+
+def init_files(answers: Answers) -> dict[str, bytes]:
+    """The workspace files init depends on (everything but the variable values)."""
+    files = workspace.render(answers, None)
+    files.pop(workspace.TFVARS, None)
+    return files
+
+
+def init_key(answers: Answers) -> str:
+    """Changes when something init depends on changes (versions, backend, module)."""
+    digest = hashlib.sha256()
+    for name, data in sorted(init_files(answers).items()):
+        digest.update(name.encode() + b"\0" + data + b"\0")
+    return digest.hexdigest()
+
+
+class Session:
+    """The run-time options of one wizard, shared by its screens (injected into the App)."""
+
+    def __init__(
+        self,
+        *,
+        workspace: str | None = None,
+        sandbox: bool = False,
+        plugin_dir: str | None = None,
+        terraform_bin: str = "terraform",
+        sandbox_factory: Callable[[], Any] | None = None,
+    ):
+        self.workspace_override = workspace
+        self.sandbox = sandbox
+        self.plugin_dir = plugin_dir
+        self.terraform_bin = terraform_bin
+        self._sandbox_factory = sandbox_factory
+        self._sandbox: Any = None
+        self._sandbox_lock = threading.Lock()
+        self._init_lock = threading.Lock()
+        self._init_done: tuple[Path, str] | None = None
+        self.init_lines: list[str] = []  # what the last init printed (shown on the run screen)
+        self.init_state = "not started"  # not started / running / done / failed
+        self.pipeline: pl.Pipeline | None = None
+
+    # ---- sandbox
+
+    def sandbox_endpoint(self) -> str | None:
+        """Start the sandbox once (thread-safe) and return its endpoint; None without --sandbox."""
+        if not self.sandbox:
+            return None
+        with self._sandbox_lock:
+            if self._sandbox is None:
+                if self._sandbox_factory is not None:
+                    self._sandbox = self._sandbox_factory()
+                else:
+                    from ..engine.sandbox import Sandbox
+
+                    self._sandbox = Sandbox().start()
+            return self._sandbox.endpoint
+
+    def extra_env(self) -> dict[str, str | None]:
+        if not self.sandbox:
+            return {}
+        from ..engine.sandbox import Sandbox
+
+        return Sandbox.env_overrides(os.environ)
+
+    def close(self) -> None:
+        """Stop the sandbox (everything in it vanishes)."""
+        with self._sandbox_lock:
+            if self._sandbox is not None and hasattr(self._sandbox, "stop"):
+                self._sandbox.stop()
+            self._sandbox = None
+
+    # ---- terraform
+
+    def effective(self, answers: Answers) -> Answers:
+        """The answers as run: pointed at the sandbox when there is one."""
+        endpoint = self.sandbox_endpoint()
+        return pl.with_endpoint(answers, endpoint) if endpoint else answers
+
+    def new_pipeline(self, answers: Answers, workspace_dir: Path) -> pl.Pipeline:
+        self.pipeline = pl.Pipeline(
+            self.effective(answers),
+            workspace_dir,
+            terraform_bin=self.terraform_bin,
+            plugin_dir=self.plugin_dir,
+            extra_env=self.extra_env(),
+            sandbox=self.sandbox,
+        )
+        return self.pipeline
+
+    def ensure_init(self, answers: Answers, workspace_dir: Path, on_event: Callable[[Any], None]) -> bool:
+        """Run ``terraform init`` in ``workspace_dir`` unless it already ran there for the same
+        configuration.  Waits for a background init in progress.  Returns True when init ran
+        now; raises TerraformFailed when it fails."""
+        workspace_dir = Path(workspace_dir)
+        key = init_key(answers)
+        with self._init_lock:
+            if self._init_done == (workspace_dir, key):
+                return False
+            self.init_state = "running"
+            self.init_lines = []
+            try:
+                workspace.write(workspace_dir, init_files(answers))
+                runner = pl.Pipeline(
+                    self.effective(answers), workspace_dir, terraform_bin=self.terraform_bin,
+                    plugin_dir=self.plugin_dir, extra_env=self.extra_env(), sandbox=self.sandbox,
+                ).runner
+                finished = _drain(runner.init(), self.init_lines, on_event)
+            except BaseException:
+                self.init_state = "failed"
+                raise
+            if not finished.ok:
+                self.init_state = "failed"
+                raise TerraformFailed("init", finished.returncode, self.init_lines[-25:], interrupted=finished.interrupted)
+            self.init_state = "done"
+            self._init_done = (workspace_dir, key)
+            return True
+
+    def preinit(self, data: dict[str, Any], workspace_dir: Path | None) -> bool:
+        """Background init as soon as the provider answers are complete.  Returns False
+        when it could not start yet (provider incomplete, workspace unknown)."""
+        answers = provisional_answers(data)
+        if answers is None or workspace_dir is None:
+            return False
+        try:
+            self.ensure_init(answers, workspace_dir, lambda _event: None)
+        except Exception:  # the run screen repeats init and shows the error in full
+            return False
+        return True
+
+
+def _drain(events: Iterable[Any], lines: list[str], on_event: Callable[[Any], None]) -> Finished:
+    finished: Finished | None = None
+    for event in events:
+        if isinstance(event, Line):
+            lines.append(event.text)
+        if isinstance(event, Finished):
+            finished = event
+        on_event(event)
+    assert finished is not None
+    return finished
