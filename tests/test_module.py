@@ -31,7 +31,7 @@ ROOT_VARIABLES = {
     "region", "profile", "endpoint", "user_name", "user_path", "user_tags",
     "permissions_boundary", "force_destroy", "groups", "existing_groups",
     "user_policy_arns", "create_access_key", "create_login_profile",
-    "password_reset_required", "password_length", "pgp_key",
+    "password_reset_required", "password_length", "pgp_key", "enforce_mfa",
 }
 ROOT_OUTPUTS = {
     "user_name", "user_arn", "group_names", "access_key_id", "access_key_encrypted_secret",

@@ -98,6 +98,34 @@ def _run_step(events, console: Console, what: str):
     return run_to_end(events, on_event=lambda e: _render_event(e, console), check=True)
 
 
+def _apply_reporting_progress(pipeline, console: Console) -> None:
+    """Apply; if it fails or is interrupted, say what was and was not created."""
+    from .engine.terraform import ResourceProgress, TerraformFailed, run_to_end
+
+    done: list[str] = []
+    failed: list[str] = []
+
+    def on_event(event) -> None:
+        _render_event(event, console)
+        if isinstance(event, ResourceProgress):
+            if event.phase == "complete":
+                done.append(event.address)
+            elif event.phase == "errored":
+                failed.append(event.address)
+
+    try:
+        run_to_end(pipeline.apply(), on_event=on_event, check=True)
+    except (KeyboardInterrupt, TerraformFailed):
+        planned = [address for _action, address in pipeline.summary.changes]
+        pending = [a for a in planned if a not in done and a not in failed]
+        console.say(f"Stopped. Done before the stop ({len(done)}): {', '.join(done) or 'nothing'}")
+        if failed:
+            console.say(f"Failed ({len(failed)}): {', '.join(failed)}")
+        console.say(f"Not done ({len(pending)}): {', '.join(pending) or 'nothing'}")
+        console.say("Terraform saved its state; run the same command again to finish the job.")
+        raise
+
+
 def _print_summary(summary, console: Console) -> None:
     console.say(summary.headline())
     symbols = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "read": "<="}
@@ -207,7 +235,7 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
                 console.say("Not applied.")
                 return Exit.REFUSED
             console.step(5, total, "terraform apply (the plan above, nothing else)")
-            _run_step(pipeline.apply(), console, "apply")
+            _apply_reporting_progress(pipeline, console)
         else:
             console.step(5, total, "terraform apply: skipped, nothing to change")
         console.step(6, total, "verify against the AWS API")
@@ -239,42 +267,8 @@ def _resolve_workspace(args: argparse.Namespace) -> Path:
     return Path.cwd()
 
 
-def format_credentials(creds, fmt: str) -> str:
-    """Render decrypted credentials as json, csv (the console's download) or a credentials profile."""
-    if fmt == "json":
-        return json.dumps(
-            {
-                "user_name": creds.user_name,
-                "access_key_id": creds.access_key_id,
-                "secret_access_key": creds.secret_access_key,
-                "password": creds.password,
-            },
-            indent=2,
-        ) + "\n"
-    if fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["User name", "Password", "Access key ID", "Secret access key", "Console login link"])
-        link = f"https://{creds.account_id}.signin.aws.amazon.com/console" if creds.password else ""
-        writer.writerow(
-            [creds.user_name, creds.password or "", creds.access_key_id or "", creds.secret_access_key or "", link]
-        )
-        return buf.getvalue()
-    if not creds.access_key_id:
-        raise ValueError("this user has no access key, so there is no credentials profile to write; use --format json")
-    return (
-        f"[{creds.user_name}]\n"
-        f"aws_access_key_id = {creds.access_key_id}\n"
-        f"aws_secret_access_key = {creds.secret_access_key}\n"
-    )
-
-
-def _write_private(path: str, text: str) -> None:
-    """Create ``path`` owner-only (0600); refuse to overwrite (a secret is handed over once)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        os.fchmod(fh.fileno(), 0o600)
-        fh.write(text)
+from .engine.handover import format_credentials  # noqa: E402,F401 - re-exported for callers
+from .engine.handover import write_private as _write_private  # noqa: E402
 
 
 def cmd_decrypt(args: argparse.Namespace, console: Console) -> int:
@@ -376,11 +370,14 @@ def build_parser() -> argparse.ArgumentParser:
 # ``register(subparsers, tf_options)`` that adds its parser and sets ``func``
 # (``func(args, console) -> int``).  Keep their top-level imports light: they are
 # imported for every ``tfiam`` invocation.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["tfiam_tui.commands.wizard"]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "wizard")  # bare `tfiam [wizard options]` opens the wizard
     args = parser.parse_args(argv)
     console = Console()
     if not getattr(args, "func", None):

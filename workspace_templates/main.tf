@@ -18,4 +18,5 @@ module "iam_user" {
   password_reset_required = var.password_reset_required
   password_length         = var.password_length
   pgp_key                 = var.pgp_key
+  enforce_mfa             = var.enforce_mfa
 }

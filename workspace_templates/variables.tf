@@ -117,3 +117,9 @@ variable "pgp_key" {
   type        = string
   default     = null
 }
+
+variable "enforce_mfa" {
+  description = "Whether to put the user in a group that denies everything except setting up MFA until the user signs in with MFA."
+  type        = bool
+  default     = false
+}

@@ -42,7 +42,13 @@ locals {
     })
   }
 
-  all_group_names = concat([for g in var.groups : aws_iam_group.this[g.name].name], var.existing_groups)
+  all_group_names = concat(
+    [for g in var.groups : aws_iam_group.this[g.name].name],
+    aws_iam_group.mfa[*].name,
+    var.existing_groups,
+  )
+
+  mfa_name = "${var.name}-mfa-required"
 }
 
 resource "aws_iam_user" "this" {
@@ -81,6 +87,40 @@ resource "aws_iam_group_policy_attachment" "custom" {
 
   group      = aws_iam_group.this[each.key].name
   policy_arn = aws_iam_policy.custom[each.key].arn
+}
+
+# MFA enforcement (enforce_mfa): AWS's documented policy, kept verbatim in
+# mfa_policy.json. Until the user signs in with MFA, everything is denied except
+# seeing and managing their own MFA device and password (and sts:GetSessionToken,
+# to get an MFA session for the CLI).
+resource "aws_iam_group" "mfa" {
+  count = var.enforce_mfa ? 1 : 0
+
+  name = local.mfa_name
+  path = var.path
+
+  lifecycle {
+    precondition {
+      condition     = !contains([for g in concat([for g in var.groups : g.name], var.existing_groups) : lower(g)], lower(local.mfa_name))
+      error_message = "enforce_mfa creates the group ${local.mfa_name}; a group of that name is already listed in groups or existing_groups."
+    }
+  }
+}
+
+resource "aws_iam_policy" "mfa" {
+  count = var.enforce_mfa ? 1 : 0
+
+  name        = local.mfa_name
+  path        = var.path
+  description = "Deny everything except MFA self-management until signed in with MFA"
+  policy      = file("${path.module}/mfa_policy.json")
+}
+
+resource "aws_iam_group_policy_attachment" "mfa" {
+  count = var.enforce_mfa ? 1 : 0
+
+  group      = aws_iam_group.mfa[0].name
+  policy_arn = aws_iam_policy.mfa[0].arn
 }
 
 resource "aws_iam_user_group_membership" "this" {

@@ -210,3 +210,10 @@ variable "pgp_key" {
     error_message = "pgp_key must be base64 of a binary PGP public key (e.g. `gpg --export KEYID | base64 -w0`)."
   }
 }
+
+variable "enforce_mfa" {
+  description = "Whether to create a group \"<name>-mfa-required\" (path = path) holding AWS's documented policy that denies everything except managing one's own MFA device and password until the user signs in with MFA, and put the user in it."
+  type        = bool
+  default     = false
+  nullable    = false
+}

@@ -22,7 +22,9 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     model_validator,
 )
@@ -224,6 +226,97 @@ def _endpoint(value: str) -> str:
     return value
 
 
+_BUCKET_RULE = (
+    "S3 bucket names are 3-63 characters of lowercase letters, digits, dots and hyphens, "
+    "starting and ending with a letter or digit"
+)
+_BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def _bucket_name(value: str) -> str:
+    why = None
+    bad = [c for c in value if not re.fullmatch(r"[a-z0-9.-]", c)]
+    if not 3 <= len(value) <= 63:
+        why = f"is {len(value)} characters long"
+    elif bad:
+        why = "has uppercase letters" if bad[0].isupper() else f"has the character {bad[0]!r}"
+    elif not (value[0].isalnum() and value[-1].isalnum()):
+        why = "does not start and end with a letter or digit"
+    elif ".." in value:
+        why = "has two adjacent dots"
+    elif re.fullmatch(r"\d+\.\d+\.\d+\.\d+", value):
+        why = "looks like an IP address"
+    elif value.startswith(_BUCKET_RESERVED_PREFIXES) or value.endswith(_BUCKET_RESERVED_SUFFIXES):
+        why = "uses a prefix or suffix AWS reserves (xn--, sthree-, amzn-s3-demo-, -s3alias, --ol-s3, ...)"
+    if why:
+        raise _fail("bucket", "{value!r} {why}; {rule}", {"value": value, "why": why, "rule": _BUCKET_RULE})
+    return value
+
+
+def _state_key(value: str) -> str:
+    why = None
+    if not value:
+        why = "is empty"
+    elif len(value.encode("utf-8")) > 1024:
+        why = "is longer than 1024 bytes"
+    elif value.startswith("/") or value.endswith("/"):
+        why = "starts or ends with '/'"
+    elif "//" in value:
+        why = "has an empty path segment ('//')"
+    elif any(ord(c) < 32 or ord(c) == 127 for c in value):
+        why = "has a control character"
+    elif any(part in (".", "..") for part in value.split("/")):
+        why = "has a '.' or '..' segment"
+    if why:
+        raise _fail(
+            "state_key", "{value!r} {why}; a state key is an S3 object path like iam/users/ci-bot.tfstate",
+            {"value": value, "why": why},
+        )
+    return value
+
+
+BucketName = Annotated[str, AfterValidator(_bucket_name)]
+StateKey = Annotated[str, AfterValidator(_state_key)]
+
+
+def _must_encrypt(value: bool) -> bool:
+    if value is not True:
+        raise _fail(
+            "encrypt",
+            "false is rejected; the state holds everything about the user (and the encrypted secrets), "
+            "so tfiam always stores it encrypted",
+        )
+    return value
+
+
+_KMS_RE = re.compile(
+    rf"^(arn:{_PARTITION}:kms:[a-z0-9-]+:\d{{12}}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
+    r"|alias/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
+)
+
+
+def _kms_key(value: str) -> str:
+    if not _KMS_RE.match(value):
+        raise _fail(
+            "kms_key",
+            "{value!r} is not a KMS key; expected a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), "
+            "an alias ARN, alias/NAME, or a key id",
+            {"value": value},
+        )
+    return value
+
+
+def _dynamodb_table(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", value):
+        raise _fail(
+            "dynamodb_table",
+            "{value!r} is not a DynamoDB table name; names are 3-255 characters of letters, digits and _ . -",
+            {"value": value},
+        )
+    return value
+
+
 def _effect(value: Any) -> Any:
     if value not in ("Allow", "Deny"):
         raise _fail(
@@ -299,6 +392,9 @@ class Authentication(_Strict):
     password_reset_required: bool = True
     password_length: Annotated[int, Field(ge=8, le=128)] = 20
     pgp_key: str | None = None
+    # Put the user in a group "<user>-mfa-required" whose policy (AWS's documented one)
+    # denies everything but setting up MFA until the user signs in with MFA.
+    enforce_mfa: bool = False
 
     @model_validator(mode="after")
     def _pgp_when_secret(self) -> "Authentication":
@@ -312,8 +408,60 @@ class Authentication(_Strict):
         return self
 
 
-class Backend(_Strict):
+class LocalBackend(_Strict):
+    """State in the workspace folder (terraform.tfstate, owner-only)."""
+
     type: Literal["local"] = "local"
+
+
+class S3Backend(_Strict):
+    """State in an S3 bucket: encrypted, versioned (see ``tfiam backend bootstrap``), locked."""
+
+    type: Literal["s3"]
+    bucket: BucketName
+    key: StateKey
+    region: Region | None = None  # None: provider.region
+    encrypt: Annotated[bool, AfterValidator(_must_encrypt)] = True
+    kms_key_id: Annotated[str, AfterValidator(_kms_key)] | None = None
+    use_lockfile: bool = True
+    dynamodb_table: Annotated[str, AfterValidator(_dynamodb_table)] | None = None
+    profile: Annotated[str, Field(min_length=1)] | None = None  # None: provider.profile
+
+    @model_validator(mode="after")
+    def _some_lock(self) -> "S3Backend":
+        if not self.use_lockfile and self.dynamodb_table is None:
+            raise _fail(
+                "no_lock",
+                "is false and no dynamodb_table is set, so nothing would lock the state and two runs "
+                "at once could corrupt it; set use_lockfile: true (S3 native locking, Terraform >= 1.10)",
+                {"field": "use_lockfile"},
+            )
+        return self
+
+    def notes(self) -> list[str]:
+        """Things worth telling the operator that are not errors."""
+        out = []
+        if self.dynamodb_table is not None:
+            out.append(
+                "backend.dynamodb_table: DynamoDB locking is deprecated since Terraform 1.11; "
+                "use_lockfile: true locks with S3 alone (keep the table only while older "
+                "Terraform versions still run against this state)"
+            )
+        return out
+
+
+def _backend_tag(value: Any) -> str | None:
+    """Which backend a value is; a map without ``type`` is the local backend."""
+    if isinstance(value, dict):
+        return value.get("type", "local")
+    return getattr(value, "type", None)
+
+
+Backend = Annotated[
+    Annotated[LocalBackend, Tag("local")] | Annotated[S3Backend, Tag("s3")],
+    Discriminator(_backend_tag),
+]
+_BACKENDS: dict[str, type[BaseModel]] = {"local": LocalBackend, "s3": S3Backend}
 
 
 class Answers(_Strict):
@@ -323,7 +471,7 @@ class Answers(_Strict):
     user: User
     permissions: Permissions = Field(default_factory=Permissions)
     authentication: Authentication = Field(default_factory=Authentication)
-    backend: Backend = Field(default_factory=Backend)
+    backend: Backend = Field(default_factory=LocalBackend)
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Answers":
@@ -417,10 +565,20 @@ _TYPE_WORDS = {
 def _problem_from(err: dict) -> Problem:
     loc = tuple(err["loc"])
     etype = err["type"]
+    backend_model = None
+    if len(loc) >= 2 and loc[0] == "backend" and loc[1] in _BACKENDS:  # drop the union's tag
+        backend_model, loc = _BACKENDS[loc[1]], (loc[0],) + loc[2:]
     field = _loc_to_path(loc)
+    if etype == "union_tag_invalid" and field == "backend":
+        tag = (err.get("ctx") or {}).get("tag")
+        return Problem(field="backend.type", message=f"{tag!r} is not a backend this version writes; use 'local' or 's3'")
+    if etype == "union_tag_not_found" and field == "backend":
+        return Problem(field=field, message="is not a map of key: value with a type ('local' or 's3')")
     if etype == "extra_forbidden":
-        parent = _model_at(loc[:-1])
+        parent = backend_model if loc[:-1] == ("backend",) and backend_model else _model_at(loc[:-1])
         key = str(loc[-1])
+        if parent is LocalBackend and key in S3Backend.model_fields:
+            return Problem(field=field, message=f"unknown key {key!r} for a local backend; set type: s3 to keep the state in S3")
         hint = ""
         if parent is not None:
             close = difflib.get_close_matches(key, list(parent.model_fields), n=1, cutoff=0.6)
@@ -435,8 +593,6 @@ def _problem_from(err: dict) -> Problem:
         return Problem(field=field, message=f"{err['input']!r} is not {_TYPE_WORDS[etype]}")
     if etype == "literal_error" and field == "version":
         return Problem(field=field, message=f"{err['input']!r} is not a supported version; this tfiam reads version: 1")
-    if etype == "literal_error" and field == "backend.type":
-        return Problem(field=field, message=f"{err['input']!r} is not a backend this version writes; use 'local'")
     msg = err["msg"]
     if etype == "string_too_long" and field.endswith("description"):
         msg = f"is {len(err['input'])} characters long; policy descriptions are at most 1000 characters"

@@ -13,6 +13,8 @@ moto 5.2 covers most of what the hashicorp/aws provider calls for an IAM user, b
 not all of it.  :func:`install_iam_gaps` fills the holes the provider falls into, in
 one place, so a moto upgrade has a single function to re-check.  Without it the
 provider retries a moto "not implemented" 500 for many minutes before failing.
+:func:`install_lock_gaps` makes the conditional writes behind Terraform's state
+locks (S3 and DynamoDB) atomic.
 """
 
 from __future__ import annotations
@@ -203,6 +205,47 @@ def install_iam_gaps() -> None:
     _installed = True
 
 
+_lock_gaps_installed = False
+
+
+def install_lock_gaps() -> None:
+    """Make the writes Terraform's state locks rely on atomic, as they are in AWS.
+
+    Idempotent; call it before the server handles its first request.  moto checks
+    S3's ``If-None-Match: *`` (S3 native state locking, ``use_lockfile``) and
+    DynamoDB's ``ConditionExpression`` (``dynamodb_table`` locking) and then writes, in
+    two steps, while the server handles requests on several threads: two terraform
+    runs racing for one lock could both win.  Here every S3 PutObject and every
+    DynamoDB PutItem / UpdateItem / DeleteItem runs under one lock per service, so a
+    conditional write checks and writes in one step.  (The sandbox serves one
+    operator; serialising these writes costs nothing noticeable.)
+    """
+    global _lock_gaps_installed
+    if _lock_gaps_installed:
+        return
+
+    import functools
+
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.s3.responses import S3Response
+
+    def serialised(method: Any, lock: threading.Lock) -> Any:
+        @functools.wraps(method)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return wrapper
+
+    s3_lock = threading.Lock()
+    S3Response.put_object = serialised(S3Response.put_object, s3_lock)  # the If-None-Match check is in here
+    dynamodb_lock = threading.Lock()
+    for name in ("put_item", "update_item", "delete_item"):
+        setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name), dynamodb_lock))
+
+    _lock_gaps_installed = True
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tfiam_tui.engine.moto_server",
@@ -226,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     install_iam_gaps()
+    install_lock_gaps()
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,

@@ -218,6 +218,8 @@ class Pipeline:
             profile=self.answers.provider.profile,
             access_key=key,
             credentials=self._explicit_credentials(),
+            check_stray_keys=True,
+            managed_key_id=self.outputs().get("access_key_id"),
         )
 
     def preflight(self) -> str:

@@ -350,17 +350,42 @@ class Runner:
             first = out.strip().splitlines()[0] if out.strip() else ""
             return first.split(" v", 1)[-1] if " v" in first else first
 
-    def init(self, *, reconfigure: bool = False) -> Iterator[Event]:
+    def init(
+        self,
+        *,
+        reconfigure: bool = False,
+        backend_config: str | None = None,
+        migrate_state: bool = False,
+    ) -> Iterator[Event]:
         """``terraform init -input=false`` (``-plugin-dir`` when configured: nothing is
-        downloaded, and providers are symlinked from the mirror, not copied)."""
+        downloaded, and providers are symlinked from the mirror, not copied).
+
+        ``backend_config``: a partial backend configuration file (``-backend-config=FILE``,
+        relative to the workspace).  ``migrate_state``: copy the state from the previous
+        backend to the configured one (``-migrate-state -force-copy``: the caller has asked
+        the operator already, and made sure the target holds no other state).
+        """
         argv = self._argv(
             "init",
             input=False,
             no_color=IsFlagged,
             plugin_dir=self.plugin_dir,
             reconfigure=IsFlagged if reconfigure else None,
+            backend_config=backend_config,
+            migrate_state=IsFlagged if migrate_state else None,
+            force_copy=IsFlagged if migrate_state else None,
         )
         return self._stream("init", argv, mode="text")
+
+    def state_pull(self) -> dict[str, Any]:
+        """``terraform state pull``: the current state (from whatever backend) as a dict.
+        Kept in memory only; never echoed."""
+        out = self._run_captured("state pull", self._argv("state pull"))
+        return json.loads(out) if out.strip() else {}
+
+    def force_unlock(self, lock_id: str) -> Iterator[Event]:
+        """``terraform force-unlock -force LOCK_ID`` (the caller has shown the lock and asked)."""
+        return self._stream("force-unlock", self._argv("force-unlock", lock_id, force=IsFlagged), mode="text")
 
     def plan(
         self,

@@ -86,6 +86,9 @@ class Expected:
                     document=policy_document(group.custom_policy.statements),
                 )
             groups[group.name] = ExpectedGroup(frozenset(group.managed_policies), custom)
+        if answers.authentication.enforce_mfa:
+            mfa = answers.user.name + MFA_GROUP_SUFFIX
+            groups[mfa] = ExpectedGroup(frozenset(), ExpectedCustomPolicy(mfa, MFA_POLICY_DESCRIPTION, mfa_policy_document()))
         return cls(
             user_name=answers.user.name,
             user_path=answers.user.path,
@@ -97,6 +100,18 @@ class Expected:
             login_profile=answers.authentication.console,
             access_key=answers.authentication.access_key,
         )
+
+
+# enforce_mfa: the group and policy modules/iam-user creates (see its main.tf).
+MFA_GROUP_SUFFIX = "-mfa-required"
+MFA_POLICY_DESCRIPTION = "Deny everything except MFA self-management until signed in with MFA"
+
+
+def mfa_policy_document() -> dict[str, Any]:
+    """The MFA enforcement policy, from the module's own mfa_policy.json."""
+    from .workspace import bundled_dir
+
+    return json.loads((bundled_dir("modules") / "iam-user" / "mfa_policy.json").read_text(encoding="utf-8"))
 
 
 def policy_document(statements: Iterable[Statement]) -> dict[str, Any]:
@@ -185,11 +200,15 @@ def verify(
     access_key: tuple[str, str] | None = None,
     key_propagation_wait: float = 20.0,
     credentials: tuple[str, str] | None = None,
+    check_stray_keys: bool = False,
+    managed_key_id: str | None = None,
 ) -> list[Check]:
     """Check the account against ``expected``; return the checklist, in order.
 
     ``endpoint``: base URL of a stand-in AWS (the sandbox); ``None`` for AWS itself.
     ``profile``: a named profile; otherwise boto3's default credential chain.
+    ``check_stray_keys``: also check that the user has no access key other than
+    ``managed_key_id`` (the one in Terraform's state; None when it has none).
     ``credentials``: explicit (access key id, secret) for the checking identity (the
     sandbox's dummy credentials), instead of ``profile`` and the default chain.
     ``access_key``: ``(access_key_id, secret)`` of the user's new key: when given,
@@ -338,6 +357,20 @@ def verify(
             return True, ", ".join(active)
 
         checks.append(_run("access key exists and is active", key_exists))
+
+    def no_stray_keys() -> tuple[bool, str]:
+        keys = [k["AccessKeyId"] for k in _paged(iam, "list_access_keys", "AccessKeyMetadata", UserName=user_name)]
+        stray = [k for k in keys if k != managed_key_id]
+        if stray:
+            fix = "; ".join(f"aws iam delete-access-key --user-name {user_name} --access-key-id {k}" for k in stray)
+            return False, (
+                f"{', '.join(stray)} not managed by this workspace (left by an interrupted apply, or made by "
+                f"hand); nobody holds its secret through tfiam. Delete it if it is not in use: {fix}"
+            )
+        return True, "none"
+
+    if check_stray_keys:
+        checks.append(_run("no access keys besides the managed one", no_stray_keys))
 
     if access_key is not None:
         key_id, secret = access_key

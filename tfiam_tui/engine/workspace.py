@@ -77,6 +77,7 @@ def tfvars(answers: Answers, pgp_key_b64: str | None) -> dict:
         "password_reset_required": auth.password_reset_required,
         "password_length": auth.password_length,
         "pgp_key": pgp_key_b64 if secret_wanted else None,
+        "enforce_mfa": auth.enforce_mfa,
     }
 
 
@@ -115,6 +116,9 @@ def render(answers: Answers, pgp_key_b64: str | None) -> dict[str, bytes]:
         if src.is_file() and rel.parts[0] not in ("examples", ".terraform") and not src.name.startswith(".terraform"):
             files[f"{MODULE_DIR}/{rel.as_posix()}"] = src.read_bytes()
     files[TFVARS] = (json.dumps(tfvars(answers, pgp_key_b64), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    from .remote_state import backend_files  # imported here: remote_state builds on this module
+
+    files.update(backend_files(answers))  # S3: backend.tf + s3.tfbackend replace the local backend.tf
     return files
 
 

@@ -86,6 +86,17 @@ class WizardApp(App):
                 return
         self.goto(step)
 
+    def findings_text(self, prefixes: tuple[str, ...]) -> str:
+        """The linter's findings for fields under ``prefixes``, one line each, most severe first."""
+        from .findings import findings_for
+
+        found = findings_for(self.form, prefixes)
+        if found is None:
+            return "Findings appear when the answers on the earlier steps are complete."
+        if not found:
+            return "✓ No findings."
+        return "\n".join(found)
+
     # ---- background work
 
     @work(thread=True, group="sandbox", exit_on_error=False)

@@ -1,0 +1,46 @@
+"""Driving the wizard in tests: type into a field as a user would, read what it shows."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from tfiam_tui.tui.widgets.field import FieldError
+
+
+async def type_into(pilot, selector: str, text: str, *, clear: bool = True) -> None:
+    """Focus the field (like a click or tab would) and type ``text`` key by key."""
+    widget = pilot.app.screen.query_one(selector)
+    widget.focus()
+    await pilot.pause()
+    if clear and isinstance(widget, Input):
+        widget.value = ""
+        await pilot.pause()
+    await pilot.press(*[_key(c) for c in text])
+    await pilot.pause()
+
+
+def _key(char: str) -> str:
+    from textual.keys import _character_to_key
+
+    return _character_to_key(char)
+
+
+def shown_errors(app) -> dict[str, str]:
+    """{field path: error text} for every error line visible on the current screen."""
+    return {e.path: str(e.render()) for e in app.screen.query(FieldError) if e.display}
+
+
+def screen_name(app) -> str:
+    return getattr(app.screen, "STEP", type(app.screen).__name__)
+
+
+async def wait_for(pilot, condition, timeout: float = 120.0, step: float = 0.2) -> None:
+    """Let the app run until ``condition()`` holds (workers run terraform meanwhile)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s on screen {screen_name(pilot.app)}: "
+                                 f"{pilot.app.screen.query_one('#run-status').render() if pilot.app.screen.query('#run-status') else ''}")
+        await pilot.pause(step)

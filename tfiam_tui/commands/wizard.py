@@ -1,0 +1,42 @@
+"""``tfiam wizard`` (and bare ``tfiam``): the Textual wizard.
+
+Textual is imported only when the wizard runs, so every other command stays light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def register(subparsers, tf_options) -> None:
+    p = subparsers.add_parser("wizard", help="the guided, full-screen wizard (default when no command is given)")
+    add_arguments(p)
+    tf_options(p)
+    p.set_defaults(func=run)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--answers", help="pre-fill every step from this answers file (resume, or edit and re-run)")
+    p.add_argument("--workspace", help="workspace folder (default: from the answers, else ./tfiam-USER)")
+    p.add_argument("--sandbox", action="store_true", help="run against a local stand-in AWS; touches no account")
+    p.add_argument("--plugin-dir", default=os.environ.get("TFIAM_PLUGIN_DIR") or None,
+                   help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
+
+
+def run(args: argparse.Namespace, console) -> int:
+    from ..engine.exitcodes import Exit
+    from ..tui.app import create_app
+
+    app = create_app(
+        answers_path=args.answers,
+        workspace=args.workspace,
+        sandbox=args.sandbox,
+        plugin_dir=args.plugin_dir,
+        terraform_bin=args.terraform_bin,
+    )
+    try:
+        app.run()
+    finally:
+        app.session.close()
+    return int(app.return_code or Exit.OK)

@@ -1,0 +1,81 @@
+"""Modal dialogs: a yes/no confirmation (Cancel is the default) and a save-as path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask once; Cancel has the focus, so Enter alone never confirms."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, body: str = "", *, confirm: str = "Confirm", cancel: str = "Cancel",
+                 danger: bool = False) -> None:
+        super().__init__()
+        self.title_text, self.body, self.confirm_label, self.cancel_label = title, body, confirm, cancel
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="dialog-title")
+            if self.body:
+                yield Static(self.body, id="dialog-body")
+            with Horizontal(id="dialog-buttons"):
+                yield Button(self.cancel_label, id="cancel", variant="primary")
+                yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "default")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class SavePathScreen(ModalScreen[Path | None]):
+    """Where to save the answers file."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, default: Path) -> None:
+        super().__init__()
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Save the answers file (it holds no secrets)", id="dialog-title")
+            yield Input(str(self.default), id="save-path")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#save-path", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._done()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self._done()
+        else:
+            self.dismiss(None)
+
+    def _done(self) -> None:
+        value = self.query_one("#save-path", Input).value.strip()
+        self.dismiss(Path(value).expanduser() if value else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,206 @@
+"""Step 8: the verification checklist, decrypting the new secrets (masked until revealed),
+copying them (OSC 52), saving them owner-only, and the command that repeats this run."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Static
+
+from ..widgets.field import FieldError
+from .base import StepScreen
+
+MASK = "•" * 12 + "  (hidden: r reveals)"
+
+
+class ResultScreen(StepScreen):
+    STEP = "result"
+    INTRO = ""
+    BINDINGS = [
+        Binding("r", "reveal", "Reveal/hide", tooltip="Show or hide the secret"),
+        Binding("escape", "back", "Run", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._creds = None  # pipeline.Credentials: in memory only; its repr hides the secrets
+        self.revealed = False
+
+    def form_fields(self) -> ComposeResult:
+        yield Label("Verification against the AWS API", classes="field-label")
+        yield Static("checking…", id="checklist")
+        with Vertical(id="decrypt-box"):
+            yield Label("Passphrase of your PGP key (to decrypt the new secrets)", classes="field-label")
+            with Horizontal(classes="row"):
+                yield Input(password=True, id="passphrase", compact=True)
+                yield Button("Decrypt", id="decrypt", variant="primary", compact=True)
+            yield FieldError("passphrase")
+        with Vertical(id="creds-box"):
+            yield Static("", id="key-id")
+            yield Static("", id="secret")
+            yield Static("", id="console-login")
+            with Horizontal(classes="row"):
+                yield Button("Reveal", id="reveal", compact=True)
+                yield Button("Copy key id", id="copy-id", compact=True)
+                yield Button("Copy secret", id="copy-secret", compact=True)
+            yield Label("Save to a new file (mode 0600, never overwrites)", classes="field-label")
+            yield Input(id="save-path", compact=True)
+            with Horizontal(classes="row"):
+                yield Button("Save as credentials profile", id="save-profile", compact=True)
+                yield Button("Save as .csv", id="save-csv", compact=True)
+            yield FieldError("save")
+        yield Label("Where things are", classes="field-label")
+        yield Static(self._where(), id="where")
+
+    def nav_buttons(self) -> ComposeResult:
+        yield Static("", classes="spacer")
+        yield Button("Quit", id="quit", variant="primary", compact=True)
+
+    def _where(self) -> str:
+        form, session = self.form, self.wizard.session
+        ws = form.workspace_dir(session.workspace_override)
+        argv = ["tfiam", "replay", str(form.path)]
+        if session.workspace_override:
+            argv += ["--workspace", str(ws)]
+        if session.sandbox:
+            argv.append("--sandbox")
+        if session.plugin_dir:
+            argv += ["--plugin-dir", session.plugin_dir]
+        if session.terraform_bin != "terraform":
+            argv += ["--terraform-bin", session.terraform_bin]
+        return (f"Answers file   {form.path}\nWorkspace      {ws}\n"
+                f"Repeat it      {shlex.join(argv)}")
+
+    def on_mount(self) -> None:
+        self.query_one("#step-errors").display = False
+        self.query_one("#decrypt-box").display = False
+        self.query_one("#creds-box").display = False
+        name = self.form.get("user.name") or "user"
+        self.query_one("#save-path", Input).value = str(Path.cwd() / f"{name}.credentials")
+        self.verify_worker(None, try_decrypt=True)
+
+    # ---- verify and decrypt (engine calls, in a worker)
+
+    @work(thread=True, exclusive=True, group="result", exit_on_error=False)
+    def verify_worker(self, passphrase: str | None, *, try_decrypt: bool) -> None:
+        from ...engine import secrets, verify
+
+        pipeline = self.wizard.session.pipeline
+        auth = pipeline.answers.authentication
+        creds, why = None, ""
+        if (auth.access_key or auth.console) and (try_decrypt or passphrase is not None):
+            try:
+                creds = pipeline.credentials(passphrase)
+            except secrets.DecryptError as exc:
+                why = str(exc)
+        try:
+            checks = pipeline.verify(creds)
+            text = verify.format_checklist(checks)
+            ok = verify.all_ok(checks)
+        except Exception as exc:
+            text, ok = f"[FAIL] verification could not run: {exc}", False
+        if auth.access_key and creds is None:
+            text += "\n[--] the new access key works: not checked until you decrypt it"
+        self.app.call_from_thread(self._verified, text, ok, creds, why, passphrase is not None)
+
+    def _verified(self, text: str, ok: bool, creds, why: str, asked: bool) -> None:
+        head = "✓ The account matches the answers.\n" if ok else "✗ The account does not match the answers.\n"
+        self.query_one("#checklist", Static).update(head + text)
+        auth = self.wizard.session.pipeline.answers.authentication
+        if creds is not None:
+            self._creds = creds
+            self._show_creds()
+            self.query_one("#decrypt-box").display = False
+        elif auth.access_key or auth.console:
+            self.query_one("#decrypt-box").display = True
+            error = next(e for e in self.query(FieldError) if e.path == "passphrase")
+            error.show([why] if asked and why else [])
+            self.query_one("#passphrase", Input).focus()
+
+    def _decrypt(self) -> None:
+        field = self.query_one("#passphrase", Input)
+        passphrase = field.value
+        field.value = ""  # the passphrase does not stay on screen or in the widget
+        self.query_one("#checklist", Static).update("decrypting and checking the new key…")
+        self.verify_worker(passphrase, try_decrypt=True)
+
+    # ---- the secrets on screen: masked until revealed
+
+    def _show_creds(self) -> None:
+        creds = self._creds
+        box = self.query_one("#creds-box")
+        box.display = True
+        self.query_one("#key-id", Static).update(f"Access key id      {creds.access_key_id or '-'}")
+        secret = creds.secret_access_key if self.revealed else MASK
+        self.query_one("#secret", Static).update(f"Secret access key  {secret if creds.secret_access_key else '-'}")
+        if creds.password:
+            url = f"https://{creds.account_id}.signin.aws.amazon.com/console"
+            password = creds.password if self.revealed else MASK
+            self.query_one("#console-login", Static).update(
+                f"Console sign-in    {url}\nOne-time password  {password}")
+        self.query_one("#reveal", Button).label = "Hide" if self.revealed else "Reveal"
+        self.query_one("#copy-id", Button).display = bool(creds.access_key_id)
+        self.query_one("#copy-secret", Button).display = bool(creds.secret_access_key or creds.password)
+
+    def action_reveal(self) -> None:
+        if self._creds is not None and not isinstance(self.focused, Input):
+            self.revealed = not self.revealed
+            self._show_creds()
+
+    def _save(self, fmt: str) -> None:
+        from ...engine.handover import format_credentials, write_private
+
+        error = next(e for e in self.query(FieldError) if e.path == "save")
+        path = Path(self.query_one("#save-path", Input).value.strip()).expanduser()
+        if fmt == "csv" and path.suffix != ".csv":
+            path = path.with_suffix(".csv")
+        try:
+            write_private(str(path), format_credentials(self._creds, fmt))
+        except FileExistsError:
+            error.show([f"{path} already exists; tfiam never overwrites a credentials file (choose a new name)"])
+            return
+        except (OSError, ValueError) as exc:
+            error.show([f"could not write {path}: {getattr(exc, 'strerror', None) or exc}"])
+            return
+        error.show([])
+        self.notify(f"Wrote {path} (mode 0600). Hand it over, then delete it.")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id
+        event.stop()
+        if button == "decrypt":
+            self._decrypt()
+        elif button == "reveal":
+            self.revealed = not self.revealed
+            self._show_creds()
+        elif button == "copy-id" and self._creds:
+            self.app.copy_to_clipboard(self._creds.access_key_id or "")
+            self.notify("Access key id copied (OSC 52).")
+        elif button == "copy-secret" and self._creds:
+            self.app.copy_to_clipboard(self._creds.secret_access_key or self._creds.password or "")
+            self.notify("Secret copied to the clipboard (OSC 52). Paste it where it belongs, then clear it.")
+        elif button == "save-profile":
+            self._save("credentials")
+        elif button == "save-csv":
+            self._save("csv")
+        elif button == "quit":
+            self.app.exit()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id == "passphrase":
+            self._decrypt()
+
+    def action_back(self) -> None:
+        self.notify("The run is done; quit, or start tfiam again with --answers to change something.")
+
+    def action_next(self) -> None:
+        pass
+
+
+SCREEN = ResultScreen

@@ -1,0 +1,357 @@
+"""Step 7: write the workspace, plan (streamed live), a summary, a confirmation, apply
+with per-resource progress.  terraform runs in the engine, in worker threads; this
+screen only renders the messages they post.  Stop = one interrupt, then wait."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Button, DataTable, Log, ProgressBar, Static
+
+from ...engine.terraform import Diagnostic, Finished, ResourceProgress
+from ..messages import RunPhase, TerraformEvent, TerraformLines
+from ..stream import Batcher, drain
+from .base import StepScreen
+from .dialogs import ConfirmScreen
+
+SYMBOLS = {"create": "+ create", "update": "~ update", "delete": "- destroy", "replace": "-/+ replace", "read": "<= read"}
+PHASE_WORDS = {"start": "working…", "progress": "working…", "complete": "done", "errored": "FAILED"}
+
+
+class RunScreen(StepScreen):
+    STEP = "run"
+    INTRO = ""
+    BINDINGS = [
+        Binding("escape", "back", "Back", tooltip="Back to the review (not while terraform runs)"),
+        Binding("ctrl+c", "stop", "Stop terraform", priority=True, tooltip="One interrupt; terraform saves state"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.phase = "starting"
+        self.running = False
+        self.summary: Any = None
+        self.diagnostics: list[Diagnostic] = []
+        self.rows: dict[str, str] = {}
+        self.overwrite_edits = False
+
+    def form_fields(self) -> ComposeResult:
+        yield Static("Starting…", id="run-status")
+        yield Log(id="log", max_lines=20000, auto_scroll=True)
+        with Vertical(id="plan-box"):
+            yield Static("", id="plan-headline")
+            yield ProgressBar(id="apply-progress", show_eta=False)
+            yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="run-errors")
+
+    def nav_buttons(self) -> ComposeResult:
+        yield Button("← Back", id="back", compact=True)
+        yield Button("Stop (ctrl+c)", id="stop", variant="error", compact=True)
+        yield Static("", classes="spacer")
+        yield Button("Plan again", id="replan", compact=True)
+        yield Button("Apply…", id="apply", variant="warning", compact=True)
+        yield Button("Continue →", id="next", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#step-errors").display = False
+        table = self.query_one("#changes", DataTable)
+        table.add_columns("change", "resource", "status")
+        self.query_one("#plan-box").display = False
+        self.query_one("#run-errors").display = False
+        self.start_plan()
+
+    # ---- state of the buttons
+
+    def _buttons(self) -> None:
+        can_apply = bool(not self.running and self.summary is not None and self.summary.has_changes
+                         and self.phase == "planned")
+        self.query_one("#stop", Button).display = self.running
+        self.query_one("#back", Button).display = not self.running
+        self.query_one("#apply", Button).display = can_apply
+        self.query_one("#replan", Button).display = not self.running and self.phase in ("failed", "interrupted")
+        self.query_one("#next", Button).display = self.phase in ("applied", "nothing to do")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#run-status", Static).update(text)
+
+    # ---- plan
+
+    def start_plan(self) -> None:
+        form = self.form
+        try:
+            answers = form.answers()
+        except Exception as exc:
+            self._status(f"The answers have problems: {exc}")
+            return
+        if form.path is None or form.dirty:
+            target, _problems = form.save(form.path or self._default_answers_path(answers))
+            self.notify(f"Answers saved to {target}")
+        ws = form.workspace_dir(self.wizard.session.workspace_override)
+        self.summary, self.diagnostics, self.rows = None, [], {}
+        self.query_one("#changes", DataTable).clear()
+        self.query_one("#plan-box").display = False
+        self.query_one("#run-errors").display = False
+        self.running, self.phase = True, "plan"
+        self._buttons()
+        self.plan_worker(answers, ws, self.overwrite_edits)
+
+    def _default_answers_path(self, answers):
+        from pathlib import Path
+
+        return Path.cwd() / f"{answers.user.name}.answers.yaml"
+
+    def _sink(self) -> Batcher:
+        return Batcher(lambda lines: self.post_message(TerraformLines(lines)),
+                       lambda event: self.post_message(TerraformEvent(event)))
+
+    @work(thread=True, exclusive=True, group="terraform", exit_on_error=False)
+    def plan_worker(self, answers, ws, overwrite_edits: bool) -> None:
+        from ...engine import verify
+        from ...engine.workspace import WorkspaceEdited
+
+        session = self.wizard.session
+        post = self.post_message
+        try:
+            post(RunPhase("status", "Checking the PGP key, terraform and the workspace folder…"))
+            pipeline = session.new_pipeline(answers, ws)
+            pipeline.check()
+            post(RunPhase("status", "Asking AWS who we are (STS)…"))
+            identity = pipeline.preflight()
+            post(RunPhase("identity", identity))
+            edited = pipeline.edited_files()
+            if edited and not overwrite_edits:
+                post(RunPhase("edited", ", ".join(edited)))
+                return
+            sink = self._sink()
+            if session.init_state == "done":
+                post(RunPhase("status", "terraform init (already done in the background)…"))
+            else:
+                post(RunPhase("status", "terraform init…"))
+            ran = session.ensure_init(pipeline.answers, ws, sink)
+            sink.flush()
+            if not ran:
+                post(TerraformLines(["[init was done in the background while you answered]"]))
+            pipeline.prepare(overwrite_edits=overwrite_edits)
+            post(RunPhase("status", "terraform plan…"))
+            finished = drain(pipeline.plan(), sink)
+            if finished.ok:
+                post(RunPhase("planned"))
+            else:
+                post(RunPhase("interrupted" if finished.interrupted else "failed", f"terraform plan exit {finished.returncode}"))
+        except (verify.PreflightError, WorkspaceEdited) as exc:
+            post(RunPhase("failed", str(exc)))
+        except Exception as exc:  # every engine error is worded for the operator; no traceback
+            post(RunPhase("failed", str(exc)))
+
+    # ---- apply
+
+    def confirm_apply(self) -> None:
+        lines = [self.summary.headline(), ""]
+        lines += [f"  {SYMBOLS.get(a, a):<11} {addr}" for a, addr in self.summary.changes[:12]]
+        if len(self.summary.changes) > 12:
+            lines.append(f"  … and {len(self.summary.changes) - 12} more (listed on the run screen)")
+        self.app.push_screen(
+            ConfirmScreen("Apply exactly this plan?", "\n".join(lines), confirm="Apply", cancel="Cancel", danger=True),
+            self._confirmed,
+        )
+
+    def _confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            self._status("Not applied. Apply… when you are ready, or go back to change the answers.")
+            return
+        self.running, self.phase = True, "apply"
+        self._buttons()
+        bar = self.query_one("#apply-progress", ProgressBar)
+        bar.update(total=max(1, len(self.summary.changes)), progress=0)
+        self._status("terraform apply (exactly the plan you confirmed)…")
+        self.apply_worker()
+
+    @work(thread=True, exclusive=True, group="terraform", exit_on_error=False)
+    def apply_worker(self) -> None:
+        pipeline = self.wizard.session.pipeline
+        try:
+            finished = drain(pipeline.apply(), self._sink())
+        except Exception as exc:
+            self.post_message(RunPhase("failed", str(exc)))
+            return
+        if finished.ok:
+            self.post_message(RunPhase("applied"))
+        else:
+            self.post_message(RunPhase("interrupted" if finished.interrupted else "failed",
+                                       f"terraform apply exit {finished.returncode}"))
+
+    def action_stop(self) -> None:
+        pipeline = self.wizard.session.pipeline
+        if not self.running or pipeline is None:
+            self.notify("terraform is not running.")
+            return
+        if pipeline.runner.interrupt():
+            self._status("Stopping: asked terraform once to stop; waiting for it to save state and release the lock…")
+        else:
+            self.notify("Already asked terraform to stop; waiting for it (killing it could lose state).")
+
+    # ---- messages from the workers
+
+    def on_terraform_lines(self, message: TerraformLines) -> None:
+        self.query_one("#log", Log).write_lines(message.lines)
+
+    def on_terraform_event(self, message: TerraformEvent) -> None:
+        event = message.event
+        if isinstance(event, ResourceProgress):
+            self._progress(event)
+        elif isinstance(event, Diagnostic):
+            self.diagnostics.append(event)
+            if event.severity == "error":
+                self._show_diagnostics()
+                if event.address and event.address in self.rows:
+                    self._set_row(event.address, f"FAILED: {event.summary}")
+        elif isinstance(event, Finished):
+            self.query_one("#log", Log).write_line(
+                f"[terraform {event.command}: exit {event.returncode} after {event.duration:.1f}s"
+                + (", interrupted]" if event.interrupted else "]")
+            )
+
+    def _progress(self, event: ResourceProgress) -> None:
+        if event.address not in self.rows:
+            self._add_row(event.action, event.address)
+        word = PHASE_WORDS.get(event.phase, event.phase)
+        if event.phase in ("start", "progress"):
+            word = {"create": "creating…", "delete": "destroying…", "update": "updating…"}.get(event.action, word)
+        if self.rows.get(event.address, "").startswith("FAILED") and event.phase != "complete":
+            return
+        self._set_row(event.address, word)
+        if event.phase in ("complete", "errored"):
+            self.query_one("#apply-progress", ProgressBar).advance(1)
+
+    def _add_row(self, action: str, address: str) -> None:
+        self.rows[address] = "pending"
+        self.query_one("#changes", DataTable).add_row(SYMBOLS.get(action, action), address, "pending", key=address)
+
+    def _set_row(self, address: str, status: str) -> None:
+        self.rows[address] = status
+        table = self.query_one("#changes", DataTable)
+        with contextlib.suppress(Exception):
+            table.update_cell(address, table.ordered_columns[2].key, status)
+
+    def _show_diagnostics(self) -> None:
+        box = self.query_one("#run-errors", Static)
+        parts = []
+        for d in self.diagnostics:
+            if d.severity != "error":
+                continue
+            where = f" ({d.address})" if d.address else ""
+            parts.append(f"✗ Error{where}: {d.summary}" + (f"\n  {d.detail.strip()}" if d.detail.strip() else ""))
+        box.update("\n".join(parts))
+        box.display = bool(parts)
+
+    @on(RunPhase)
+    def on_run_phase(self, message: RunPhase) -> None:
+        phase, detail = message.phase, message.detail
+        if phase == "status":
+            self._status(detail)
+            return
+        if phase == "identity":
+            self.query_one("#log", Log).write_line(f"[acting as {detail}]")
+            return
+        if phase == "edited":
+            self.running, self.phase = False, "failed"
+            self._buttons()
+            self.app.push_screen(
+                ConfirmScreen("Overwrite hand edits?",
+                              f"These workspace files were edited by hand since tfiam wrote them: {detail}.\n"
+                              "Rewriting them from the answers loses those edits.", confirm="Overwrite"),
+                self._overwrite_answer,
+            )
+            return
+        self.running = False
+        if phase == "planned":
+            self._planned()
+        elif phase == "applied":
+            self.phase = "applied"
+            self.wizard.finished_run = True
+            self._status("✓ Applied. Continue to verify the user and hand over its credentials.")
+            self.query_one("#next", Button).focus()
+        elif phase in ("failed", "interrupted"):
+            self.phase = phase
+            self._failed(phase, detail)
+        self._buttons()
+
+    def _overwrite_answer(self, yes: bool | None) -> None:
+        if yes:
+            self.overwrite_edits = True
+            self.start_plan()
+        else:
+            self._status("Nothing was written. Move your edits into the answers, or confirm the overwrite.")
+
+    def _planned(self) -> None:
+        self.summary = self.wizard.session.pipeline.summary
+        self.query_one("#plan-box").display = True
+        self.query_one("#plan-headline", Static).update(self.summary.headline())
+        for action, address in self.summary.changes:
+            self._add_row(action, address)
+        if self.summary.has_changes:
+            self.phase = "planned"
+            self._status("Plan ready. Review the changes, then Apply… (you confirm once more).")
+            self._buttons()
+            self.query_one("#apply", Button).focus()
+        else:
+            self.phase = "nothing to do"
+            self.wizard.finished_run = True
+            self._status("No changes: the account already matches the answers.")
+            self._buttons()
+            self.query_one("#next", Button).focus()
+
+    def _failed(self, phase: str, detail: str) -> None:
+        done = [a for a, s in self.rows.items() if s == "done"]
+        failed = [a for a, s in self.rows.items() if s.startswith("FAILED")]
+        left = [a for a in self.rows if a not in done and a not in failed]
+        if phase == "interrupted":
+            head = "Stopped. terraform saved its state and released the lock."
+        else:
+            head = f"✗ {detail}" if detail else "✗ terraform failed"
+        lines = [head]
+        if self.phase in ("interrupted", "failed") and self.rows and self.summary is not None:
+            lines.append(f"Created/changed: {', '.join(done) or 'nothing'}")
+            if failed:
+                lines.append(f"Failed: {', '.join(failed)}")
+            lines.append(f"Not done: {', '.join(left) or 'nothing'}")
+            lines.append("'Plan again' plans the rest from the saved state.")
+        self._status("\n".join(lines))
+        self._show_diagnostics()
+
+    # ---- buttons
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button.id
+        if button == "apply":
+            event.stop()
+            self.confirm_apply()
+        elif button == "stop":
+            event.stop()
+            self.action_stop()
+        elif button == "replan":
+            event.stop()
+            self.start_plan()
+        elif button == "next":
+            event.stop()
+            self.wizard.goto("result")
+        else:
+            super().on_button_pressed(event)
+
+    def action_back(self) -> None:
+        if self.running:
+            self.notify("terraform is running; Stop it first (ctrl+c).", severity="warning")
+            return
+        super().action_back()
+
+    def action_next(self) -> None:
+        if self.phase in ("applied", "nothing to do"):
+            self.wizard.goto("result")
+
+
+SCREEN = RunScreen
