@@ -143,3 +143,47 @@ def test_ctrl_c_during_apply_saves_state_and_the_next_run_finishes(
     iam.delete_access_key(UserName=name, AccessKeyId=orphan)
     final = replay()
     assert final.returncode == 0 and "No changes." in final.stdout, final.stdout + final.stderr
+
+
+def test_tfiam_killed_mid_apply_terraform_still_saves_state_and_next_run_is_clean(
+    tmp_path, moto_endpoint, gnupghome, tf_plugin_dir
+):
+    """SIGKILL of tfiam itself: terraform does not depend on tfiam's pipes, so it
+    finishes the apply and saves state; the next run finds nothing left to do."""
+    import os
+    import signal
+
+    proxy = SlowProxy(moto_endpoint, "CreateAccessKey", delay=4)
+    name = "killed-e2e"
+    answers = answers_file(tmp_path, "ci-bot.yaml", proxy.url, user__name=name,
+                           permissions__groups=[{"name": "killed-group"}])
+    proc = subprocess.Popen([TFIAM, "replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+    seen = []
+    try:
+        for line in proc.stdout:
+            seen.append(line)
+            if "aws_iam_access_key.this[0]: Creating..." in line:
+                break
+        assert proxy.held.wait(10), "".join(seen)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        state_file = tmp_path / "ws" / "terraform.tfstate"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            lock = tmp_path / "ws" / ".terraform.tfstate.lock.info"
+            if state_file.exists() and state_file.stat().st_size and not lock.exists():
+                state = json.loads(state_file.read_text())
+                if "aws_iam_access_key" in {r["type"] for r in state["resources"]}:
+                    break
+            time.sleep(0.5)
+        else:
+            raise AssertionError("terraform did not finish the apply and save state after tfiam was killed")
+    finally:
+        proxy.close()
+    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint, user__name=name,
+                           permissions__groups=[{"name": "killed-group"}])
+    again = subprocess.run([TFIAM, "replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "No changes." in again.stdout and "[FAIL]" not in again.stdout

@@ -167,11 +167,37 @@ def _credentials_for_verify(pipeline, passphrase_file: str | None, console: Cons
         return None, str(exc)
 
 
+def _print_lint(findings, source: str, console: Console) -> None:
+    """The linter's errors and warnings (info only as a count; ``tfiam lint`` shows all)."""
+    from .engine import lint as lint_mod
+
+    shown = ("error", "warning")
+    if any(f.severity in shown for f in findings):
+        console.say(lint_mod.format_text(findings, source=f"lint {source}", severities=shown))
+
+
+def _lint_gate(loaded, source: str, strict: bool, console: Console):
+    """Lint the answers before anything is written or started.  Returns the findings to
+    print once the run is under way, or ``None`` when they stop it (printed here)."""
+    from .engine import lint as lint_mod
+
+    findings = lint_mod.lint(loaded)
+    if lint_mod.fails(findings, strict):
+        _print_lint(findings, source, console)
+        what = "errors" if lint_mod.fails(findings) else "warnings (--strict)"
+        console.error(f"the linter found {what}; nothing was written. Details: tfiam lint {source}")
+        return None
+    return findings
+
+
 def cmd_replay(args: argparse.Namespace, console: Console) -> int:
     from .engine import pipeline as pl
     from .engine import verify as verify_mod
 
     loaded = answers_mod.load(args.answers)
+    findings = _lint_gate(loaded, args.answers, args.strict, console)
+    if findings is None:
+        return Exit.LINT_FAILED
     ws = answers_mod.workspace_dir(loaded, args.answers, args.workspace)
     with contextlib.ExitStack() as stack:
         extra_env: dict[str, str | None] = {}
@@ -190,6 +216,7 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
 
         if notice := cli_config_notice():
             console.say(notice)
+        _print_lint(findings, args.answers, console)
         pipeline = pl.Pipeline(
             loaded, ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir, extra_env=extra_env,
             sandbox=args.sandbox,
@@ -344,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--passphrase-file", help="file holding your PGP key's passphrase (for the key check)")
     p.add_argument("--overwrite", action="store_true",
                    help="rewrite workspace files even if they were edited by hand since tfiam wrote them")
+    p.add_argument("--strict", action="store_true", help="stop on the linter's warnings too, not only its errors")
     tf_options(p)
     p.set_defaults(func=cmd_replay)
 
@@ -370,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
 # ``register(subparsers, tf_options)`` that adds its parser and sets ``func``
 # (``func(args, console) -> int``).  Keep their top-level imports light: they are
 # imported for every ``tfiam`` invocation.
-COMMAND_MODULES: list[str] = ["tfiam_tui.commands.wizard"]
+COMMAND_MODULES: list[str] = ["tfiam_tui.commands.wizard", "tfiam_tui.commands.lint"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,13 +1,24 @@
 # An S3 bucket (and optionally a DynamoDB table) for Terraform's s3 backend: versioned,
 # encrypted by default, closed to the public, reachable over TLS only.
 
+locals {
+  # From the name, not from the bucket resource: a pending change to the bucket must
+  # not turn the policy into "known after apply".
+  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket}"
+}
+
+data "aws_partition" "current" {}
+
 resource "aws_s3_bucket" "state" {
   bucket = var.bucket
   tags   = var.tags
 
-  # State is the only record of what Terraform manages: never delete it by accident.
   lifecycle {
+    # State is the only record of what Terraform manages: never delete it by accident.
     prevent_destroy = true
+    # Tags are set when the bucket is created; tags added later (by anyone) are left
+    # alone, so adopting an existing bucket never strips its tags.
+    ignore_changes = [tags]
   }
 }
 
@@ -48,7 +59,7 @@ data "aws_iam_policy_document" "state" {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+    resources = [local.bucket_arn, "${local.bucket_arn}/*"]
 
     principals {
       type        = "*"
@@ -90,5 +101,6 @@ resource "aws_dynamodb_table" "lock" {
 
   lifecycle {
     prevent_destroy = true
+    ignore_changes  = [tags]
   }
 }

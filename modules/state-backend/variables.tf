@@ -34,7 +34,7 @@ variable "existing_bucket_policy" {
 }
 
 variable "tags" {
-  description = "Tags for the bucket and the table."
+  description = "Tags for the bucket and the table when this module creates them (later tag changes are ignored)."
   type        = map(string)
   default     = {}
   nullable    = false

@@ -14,4 +14,5 @@ class Exit(IntEnum):
     MISSING_TOOL = 7  # terraform or gpg not found
     DECRYPT_FAILED = 8  # the secret could not be decrypted (no secret key, bad passphrase)
     AWS_UNAVAILABLE = 9  # AWS (or the stand-in endpoint) unreachable, or no usable credentials; nothing written
+    LINT_FAILED = 10  # the linter found errors (or, with --strict, warnings); nothing was written
     INTERRUPTED = 130  # Ctrl-C; terraform was stopped cleanly and state saved

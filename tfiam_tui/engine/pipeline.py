@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import sandbox_keys, secrets, verify, workspace
+from . import remote_state, sandbox_keys, secrets, verify, workspace
 from .answers import Answers, AnswersError, Problem
 from .terraform import ChangeSummary, Finished, PlannedChange, Runner, TerraformNotFound
 
@@ -97,9 +97,11 @@ class Pipeline:
         plugin_dir: str | None = None,
         extra_env: dict[str, str | None] | None = None,
         sandbox: bool = False,
+        lock_timeout: str | None = None,
     ):
         """``sandbox``: the endpoint is the built-in stand-in AWS; when the answers' PGP key
-        is not in the keyring, encrypt the (fake) secrets to the sandbox's throwaway key."""
+        is not in the keyring, encrypt the (fake) secrets to the sandbox's throwaway key.
+        ``lock_timeout``: how long plan/apply wait for the state lock (e.g. "10s")."""
         self.answers = answers
         self.workspace_dir = Path(workspace_dir)
         self.extra_env = dict(extra_env or {})
@@ -110,6 +112,7 @@ class Pipeline:
         self.pgp_key: secrets.PublicKey | None = None
         self.sandbox = sandbox
         self.used_sandbox_key = False
+        self.lock_timeout = lock_timeout
         self._checked = False
 
     # ------------------------------------------------------------------ steps
@@ -172,13 +175,28 @@ class Pipeline:
             found.append(f"{self.workspace_dir} is mode {mode:o}; make it owner-only: chmod 700 {self.workspace_dir}")
         return found
 
-    def init(self) -> Iterator:
-        yield from self.runner.init()
+    def init_step(self) -> remote_state.InitStep:
+        """How init must run: for an S3 backend, whether local state moves to the bucket
+        (ask the operator when ``.asks``).  Raises remote_state.MigrationError when the
+        bucket already holds a different state."""
+        return remote_state.plan_init(self.answers, self.workspace_dir, self._explicit_credentials())
+
+    def init(self, step: remote_state.InitStep | None = None) -> Iterator:
+        """terraform init (with the S3 backend configuration; migrating as ``step`` says)."""
+        options = remote_state.init_options(step) if step is not None else {}
+        yield from self.runner.init(backend_config=remote_state.backend_config_file(self.answers), **options)
+
+    def finish_init(self, step: remote_state.InitStep) -> list[Path]:
+        """After a migrating init: verify the bucket holds the local state, then delete the
+        local copy (returns what was deleted).  Raises remote_state.MigrationError."""
+        if not step.asks:
+            return []
+        return remote_state.finish_init(step, self.runner.state_pull(), self.workspace_dir)
 
     def plan(self) -> Iterator:
         """Plan once, into the plan file that apply() will apply.  Fills ``self.summary``."""
         summary = PlanSummary()
-        for event in self.runner.plan(PLAN_FILE):
+        for event in self.runner.plan(PLAN_FILE, lock_timeout=self.lock_timeout):
             if isinstance(event, PlannedChange):
                 summary.changes.append((event.action, event.address))
             elif isinstance(event, ChangeSummary):
@@ -194,7 +212,7 @@ class Pipeline:
         """Apply exactly the reviewed plan file; never plans again."""
         if self.summary is None:
             raise RuntimeError("apply() needs a successful plan() first")
-        yield from self.runner.apply(PLAN_FILE)
+        yield from self.runner.apply(PLAN_FILE, lock_timeout=self.lock_timeout)
         plan_path = self.workspace_dir / PLAN_FILE
         if plan_path.exists():  # applied plans are stale; terraform would refuse them anyway
             plan_path.unlink()

@@ -45,6 +45,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -64,6 +65,7 @@ INSTALL_HINT = (
 )
 
 _POLL_SECONDS = 0.2
+_TAIL_SECONDS = 0.05  # how often a tail thread looks for new output
 _PIPE_GRACE_SECONDS = 2.0  # after exit, how long a grandchild may keep our pipes open
 _TAIL_LINES = 25
 
@@ -486,7 +488,9 @@ class Runner:
             raise ValueError("dict options would make python-terraform write temp var files")
         return list(self._builder.generate_cmd_string(command, *args, **options))
 
-    def _start(self, argv: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    def _start(self, argv: list[str], env: dict[str, str], outputs: tuple[Any, Any] | None = None) -> subprocess.Popen[str]:
+        """Start terraform.  ``outputs``: files for stdout and stderr (streamed commands);
+        None: pipes (short, read-only commands)."""
         needs_workspace = argv[1:2] != ["version"]  # `version` may run before the folder exists
         if needs_workspace and not self.workdir.is_dir():
             raise FileNotFoundError(f"terraform workspace {self.workdir} does not exist")
@@ -498,8 +502,8 @@ class Runner:
                 cwd=self.workdir if needs_workspace else None,
                 env=env,
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdout=outputs[0] if outputs else subprocess.PIPE,
+                stderr=outputs[1] if outputs else subprocess.PIPE,
                 text=True,
                 encoding="utf-8",
                 errors="replace",
@@ -566,12 +570,29 @@ class Runner:
     def _stream(self, command: str, argv: list[str], *, mode: str) -> Iterator[Event]:
         """Start the process and return its event generator (starting is eager, so a
         missing binary raises at the call, not at the first ``next``)."""
-        proc = self._start(argv, self.environment())
+        # terraform writes to unlinked temp files, not pipes: if tfiam dies (SIGKILL, a
+        # closed terminal), a pipe would break and terraform would die of SIGPIPE mid-apply
+        # with its state unsaved.  With files it finishes and saves state by itself.
+        writers, readers = [], []
+        try:
+            for _ in ("stdout", "stderr"):
+                fd, path = tempfile.mkstemp(prefix="tfiam-tf-", suffix=".out")
+                writers.append(os.fdopen(fd, "wb"))
+                readers.append(open(path, "rb"))  # noqa: SIM115 - closed by the tail thread
+                os.unlink(path)
+            proc = self._start(argv, self.environment(), outputs=(writers[0], writers[1]))
+        except BaseException:
+            for f in readers:
+                f.close()
+            raise
+        finally:
+            for f in writers:
+                f.close()
         run = _Run(command, proc)
         with self._lock:
             self._current = run
-        for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
-            threading.Thread(target=_pump, args=(pipe, stream, run.lines), daemon=True).start()
+        for stream, reader in zip(("stdout", "stderr"), readers):
+            threading.Thread(target=_tail, args=(reader, proc, stream, run.lines), daemon=True).start()
         return self._events(run, mode)
 
     def _events(self, run: _Run, mode: str) -> Iterator[Event]:
@@ -635,14 +656,31 @@ class Runner:
             raise KeyboardInterrupt
 
 
-def _pump(pipe: Any, stream: str, sink: queue.Queue[tuple[str, str | None]]) -> None:
-    """Reader thread: forward each line of ``pipe`` as it arrives; None marks EOF."""
+def _tail(reader: Any, proc: subprocess.Popen, stream: str, sink: queue.Queue[tuple[str, str | None]]) -> None:
+    """Reader thread: follow a file terraform writes to, forwarding each complete line as
+    it arrives, until terraform has exited and everything is read; None marks the end."""
+    pending = b""
     try:
-        for raw in pipe:
-            sink.put((stream, raw.rstrip("\r\n")))
+        while True:
+            chunk = reader.read(65536)
+            if chunk:
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for raw in lines:
+                    sink.put((stream, raw.decode("utf-8", "replace").rstrip("\r")))
+                continue
+            if proc.poll() is not None:
+                rest = reader.read()
+                if rest:
+                    pending += rest
+                    continue
+                break
+            time.sleep(_TAIL_SECONDS)
+        if pending:
+            sink.put((stream, pending.decode("utf-8", "replace").rstrip("\r")))
     finally:
         sink.put((stream, None))
-        pipe.close()
+        reader.close()
 
 
 def _changes(command: str, returncode: int, summary: ChangeSummary | None) -> bool | None:

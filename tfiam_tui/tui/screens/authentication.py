@@ -115,6 +115,7 @@ class AuthenticationScreen(StepScreen):
         self.refresh_problems()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         if event.input.id == "password-length":
             event.stop()
             try:
@@ -132,6 +133,7 @@ class AuthenticationScreen(StepScreen):
         super().on_input_changed(event)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         if event.input.id and event.input.id.startswith("new-"):
             event.stop()
             self.focus_next()
@@ -146,6 +148,7 @@ class AuthenticationScreen(StepScreen):
     # ---- creating a key
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         if event.button.id == "show-new-key":
             event.stop()
             box = self.query_one("#new-key-box")

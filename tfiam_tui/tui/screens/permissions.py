@@ -132,6 +132,7 @@ class PermissionsScreen(StepScreen):
     # ---- events
 
     async def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         event.stop()
         if event.checkbox.id == "new-group":
             if event.value:
@@ -153,6 +154,7 @@ class PermissionsScreen(StepScreen):
         self.refresh_problems()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         widget = event.input
         value = event.value
         if widget.id == "policy-search":
@@ -160,6 +162,8 @@ class PermissionsScreen(StepScreen):
             listing = self.query_one("#policy-list", SelectionList)
             listing.clear_options()
             listing.add_options(self._policy_options(value))
+            if listing.option_count:
+                listing.highlighted = 0
             return
         if widget.id in ("other-arns", "existing-groups", "user-policies"):
             event.stop()
@@ -173,7 +177,7 @@ class PermissionsScreen(StepScreen):
                         "user-policies": "permissions.user_managed_policies"}[widget.id]
             self.form.set(path, items)
             self.touched.add(path)
-        elif widget.has_class("statement-actions", "statement-resources"):
+        elif widget.has_class("statement-actions") or widget.has_class("statement-resources"):
             event.stop()
             self.form.set(widget.name, policies.split_list(value))
             self.touched.add(widget.name)
@@ -201,6 +205,7 @@ class PermissionsScreen(StepScreen):
         self.refresh_problems()
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         if event.button.id == "add-statement":
             event.stop()
             statements = list(self.form.get(f"{CUSTOM}.statements") or [])

@@ -82,6 +82,7 @@ class ProviderScreen(StepScreen):
             self.form.set("provider.profile", None if event.value in (DEFAULT_CHAIN, Select.BLANK) else event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         options = self.query_one("#region-list", OptionList)
         if event.input.id == "region" and options.option_count == 1:
             code = options.get_option_at_index(0).id or event.input.value
@@ -90,6 +91,7 @@ class ProviderScreen(StepScreen):
         super().on_input_submitted(event)
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         if event.input.id == "plugin-dir":
             self.wizard.session.plugin_dir = event.value.strip() or None
             return

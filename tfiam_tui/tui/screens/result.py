@@ -171,6 +171,7 @@ class ResultScreen(StepScreen):
         self.notify(f"Wrote {path} (mode 0600). Hand it over, then delete it.")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         button = event.button.id
         event.stop()
         if button == "decrypt":
@@ -192,6 +193,7 @@ class ResultScreen(StepScreen):
             self.app.exit()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         event.stop()
         if event.input.id == "passphrase":
             self._decrypt()

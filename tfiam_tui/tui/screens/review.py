@@ -80,6 +80,7 @@ class ReviewScreen(StepScreen):
         self.query_one("#next", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         if event.button.id == "save":
             event.stop()
             self.wizard.action_save()

@@ -327,6 +327,7 @@ class RunScreen(StepScreen):
     # ---- buttons
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         button = event.button.id
         if button == "apply":
             event.stop()

@@ -63,6 +63,7 @@ class UserScreen(StepScreen):
         self.query_one("#user-name", Input).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.prevent_default()  # the base handler runs only through super()
         if event.button.id == "add-tag":
             event.stop()
             row = self._row()
@@ -72,7 +73,8 @@ class UserScreen(StepScreen):
         super().on_button_pressed(event)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.has_class("tag-key", "tag-value"):
+        event.prevent_default()  # the base handler runs only through super()
+        if event.input.has_class("tag-key") or event.input.has_class("tag-value"):
             self.form.set("user.tags", self._tags())
             self.touched.add("user.tags")
             self.refresh_problems()

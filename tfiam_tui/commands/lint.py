@@ -1,0 +1,34 @@
+"""``tfiam lint ANSWERS [--format text|json] [--strict]``: the built-in IAM linter.
+
+Exit 0 when there is no error (with ``--strict``: no warning either), 10 (lint failed)
+otherwise, 3 when the answers file itself is invalid.  The JSON shape is documented in
+the README ("Linting") and produced by :func:`tfiam_tui.engine.lint.to_json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers, tf_options) -> None:  # noqa: ARG001 - lint runs no terraform
+    p = subparsers.add_parser("lint", help="check an answers file for over-broad or dangerous permissions; writes nothing")
+    p.add_argument("answers", help="answers file (YAML)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too, not only on errors")
+    p.set_defaults(func=cmd_lint)
+
+
+def cmd_lint(args: argparse.Namespace, console) -> int:
+    from ..engine import answers as answers_mod
+    from ..engine import lint as lint_mod
+    from ..engine.exitcodes import Exit
+
+    loaded = answers_mod.load(args.answers)  # AnswersError: exit 3, reported by cli.main
+    findings = lint_mod.lint(loaded)
+    if args.format == "json":
+        console.say(json.dumps(lint_mod.to_json(findings, source=args.answers, strict=args.strict), indent=2,
+                               ensure_ascii=False))
+    else:
+        console.say(lint_mod.format_text(findings, source=args.answers))
+    return Exit.LINT_FAILED if lint_mod.fails(findings, args.strict) else Exit.OK

@@ -1,0 +1,67 @@
+"""``tfiam unlock ANSWERS``: release a state lock a dead run left behind.
+
+Shows who holds the lock and since when, asks (or --auto-approve), then runs
+``terraform force-unlock`` in a scratch folder that holds only the backend
+configuration, so it works from any machine, with or without the workspace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+
+def register(subparsers, tf_options) -> None:
+    p = subparsers.add_parser("unlock", help="show the S3 state lock and release it (terraform force-unlock)")
+    p.add_argument("answers", help="answers file (YAML) with backend.type: s3")
+    p.add_argument("--lock-id", help="release only if the lock still has this id")
+    p.add_argument("--auto-approve", action="store_true", help="release without asking")
+    tf_options(p)
+    p.set_defaults(func=cmd_unlock)
+
+
+def cmd_unlock(args: argparse.Namespace, console) -> int:
+    from .. import cli
+    from ..engine import remote_state
+    from ..engine.answers import load
+    from ..engine.exitcodes import Exit
+    from ..engine.terraform import Runner
+    from .backend import _aws_check, agree
+
+    loaded = load(args.answers)
+    if remote_state.s3_backend(loaded) is None:
+        console.say(
+            "The state is local (backend.type: local): its lock is released when the terraform "
+            "process holding it ends. Nothing to unlock."
+        )
+        return Exit.OK
+    target = remote_state.state_url(loaded)
+    _aws_check(loaded, console)
+    lock = remote_state.read_lock(loaded)
+    if lock is None:
+        console.say(f"{target} is not locked. Nothing to do.")
+        return Exit.OK
+    console.say(f"{target} is locked:")
+    for line in lock.describe():
+        console.say(f"  {line}")
+    if args.lock_id and args.lock_id != lock.id:
+        console.error(f"the lock's id is {lock.id}, not {args.lock_id}; nothing was released")
+        return Exit.REFUSED
+    question = "Release this lock? Only if the run holding it has died: a live run would then race another one."
+    if not agree(question, args.auto_approve, console, "the lock was not released"):
+        console.say("Not released.")
+        return Exit.REFUSED
+    with tempfile.TemporaryDirectory(prefix="tfiam-unlock-") as scratch:
+        files = remote_state.backend_files(loaded)
+        for name, data in files.items():
+            (Path(scratch) / name).write_bytes(data)
+        runner = Runner(Path(scratch), terraform_bin=args.terraform_bin)
+        cli._run_step(runner.init(backend_config=remote_state.BACKEND_CONFIG_FILE), console, "init")
+        cli._run_step(runner.force_unlock(lock.id), console, "force-unlock")
+    after = remote_state.read_lock(loaded)
+    if after is not None and after.id == lock.id:
+        console.error(f"terraform force-unlock finished, but the lock {lock.id} is still there")
+        return Exit.TERRAFORM_FAILED
+    console.say(f"Released the lock {lock.id} on {target}.")
+    return Exit.OK
