@@ -87,6 +87,7 @@ BAD = [
     ("permissions.groups[0].custom_policy.name", "p p", "permissions.groups[0].custom_policy.name", "IAM policy names"),
     ("permissions.groups[0].custom_policy.description", "d" * 1001, "permissions.groups[0].custom_policy.description", "at most 1000"),
     ("permissions.groups[0].custom_policy.statements", [], "permissions.groups[0].custom_policy.statements", "at least one statement"),
+    ("permissions.groups[0].custom_policy.description", "東京", "permissions.groups[0].custom_policy.description", "Latin-1"),
     (f"{STMT}.effect", "allow", f"{STMT}.effect", "'Allow' or 'Deny'"),
     (f"{STMT}.actions", ["GetObject"], f"{STMT}.actions[0]", "service:Action"),
     (f"{STMT}.actions", [], f"{STMT}.actions", "at least one action"),

@@ -219,7 +219,7 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
         _print_lint(findings, args.answers, console)
         pipeline = pl.Pipeline(
             loaded, ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir, extra_env=extra_env,
-            sandbox=args.sandbox,
+            sandbox=args.sandbox, lock_timeout=args.lock_timeout,
         )
         pipeline.check()
         identity = pipeline.preflight()
@@ -251,8 +251,10 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
         console.step(
             2, total, f"workspace {ws}: {len(result.changed)} file(s) written, {len(result.unchanged)} unchanged"
         )
-        console.step(3, total, "terraform init")
-        _run_step(pipeline.init(), console, "init")
+        from .commands.backend import init_workspace  # S3: moves local state there first, after asking
+
+        if (stop := init_workspace(pipeline, console, auto_approve=args.auto_approve, step=(3, total))) is not None:
+            return stop
         console.step(4, total, "terraform plan")
         _run_step(pipeline.plan(), console, "plan")
         summary = pipeline.summary
@@ -348,6 +350,15 @@ def cmd_decrypt(args: argparse.Namespace, console: Console) -> int:
 # --------------------------------------------------------------------------- parser
 
 
+def _duration(text: str) -> str:
+    """A terraform duration such as 10s, 5m or 1m30s (for --lock-timeout)."""
+    import re
+
+    if not re.fullmatch(r"(\d+(ms|s|m|h))+", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration; use e.g. 30s, 5m or 1m30s")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tfiam",
@@ -372,6 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true",
                    help="rewrite workspace files even if they were edited by hand since tfiam wrote them")
     p.add_argument("--strict", action="store_true", help="stop on the linter's warnings too, not only its errors")
+    p.add_argument("--lock-timeout", type=_duration, default="10s", metavar="DURATION",
+                   help="how long plan and apply wait for the state lock, e.g. 30s or 5m (default: 10s)")
     tf_options(p)
     p.set_defaults(func=cmd_replay)
 
@@ -398,7 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
 # ``register(subparsers, tf_options)`` that adds its parser and sets ``func``
 # (``func(args, console) -> int``).  Keep their top-level imports light: they are
 # imported for every ``tfiam`` invocation.
-COMMAND_MODULES: list[str] = ["tfiam_tui.commands.wizard", "tfiam_tui.commands.lint"]
+COMMAND_MODULES: list[str] = ["tfiam_tui.commands.wizard", "tfiam_tui.commands.lint",
+                              "tfiam_tui.commands.backend", "tfiam_tui.commands.unlock"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -426,7 +440,9 @@ def main(argv: list[str] | None = None) -> int:
         console.error(str(exc))
         return Exit.MISSING_TOOL
     except TerraformFailed as exc:
-        console.error(str(exc))
+        from .engine.remote_state import explain_lock
+
+        console.error(explain_lock(exc, getattr(args, "answers", None)) or str(exc))
         return Exit.INTERRUPTED if getattr(exc, "interrupted", False) else Exit.TERRAFORM_FAILED
     except secrets.DecryptError as exc:
         console.error(str(exc))

@@ -99,7 +99,7 @@ _TAG_PUNCTUATION = set("_.:/=+-@")
 
 def _tag_char_ok(c: str) -> bool:
     cat = unicodedata.category(c)
-    return cat[0] in ("L", "N") or cat == "Zs" or c in _TAG_PUNCTUATION
+    return cat[0] in ("L", "N", "Z") or c in _TAG_PUNCTUATION
 
 
 _TAG_RULE = "letters, digits and spaces in any script, and _ . : / = + - @"
@@ -317,6 +317,19 @@ def _dynamodb_table(value: str) -> str:
     return value
 
 
+def _policy_description(value: str) -> str:
+    """IAM's CreatePolicy pattern: tab, line breaks and U+0020-U+00FF (Latin-1) only."""
+    bad = [c for c in value if not (c in "\t\n\r" or " " <= c <= "\u00ff")]
+    if bad:
+        raise _fail(
+            "description",
+            "has the character {c!r}; IAM policy descriptions allow only Latin-1 text "
+            "(U+0020-U+00FF), tabs and line breaks",
+            {"c": bad[0]},
+        )
+    return value
+
+
 def _effect(value: Any) -> Any:
     if value not in ("Allow", "Deny"):
         raise _fail(
@@ -370,7 +383,7 @@ class Statement(_Strict):
 
 class CustomPolicy(_Strict):
     name: PolicyName
-    description: Annotated[str, Field(max_length=1000)] = ""
+    description: Annotated[str, Field(max_length=1000), AfterValidator(_policy_description)] = ""
     statements: Annotated[list[Statement], Field(min_length=1)]
 
 

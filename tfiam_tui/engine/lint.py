@@ -414,6 +414,9 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
             "TFIAM012", stmt.path,
             f"Allow with NotAction grants every action except {_sample(e.value for e in stmt.not_actions)}",
             "list the actions to allow instead; NotAction also grants every action AWS adds later"))
+        escalation, _ = _escalations(_Entry("", stmt.path), stmt, cat, context)
+        if escalation:
+            found.append(escalation)
     if stmt.not_resources:
         found.append(_finding("TFIAM012", stmt.path, "Allow with NotResource applies to every other resource",
                               "list the resources instead"))
@@ -489,14 +492,19 @@ def _escalations(entry: _Entry, stmt: _Stmt, cat: Catalogue,
     """The single-action escalations one action entry allows, as one finding (and the set)."""
     hits = []
     for action, how in ESCALATION_ACTIONS.items():
-        if not cat.covers(entry.value, action) or _denied(context, cat, action):
+        covered = cat.covers(entry.value, action) if entry.value else stmt.grants(cat, action) is not None
+        if not covered or _denied(context, cat, action):
             continue
         if action.lower() in _SELF_SERVICE and _self_only(stmt):
             continue
         hits.append((action, how))
     if not hits:
         return None, set()
-    covered = "" if [a for a, _ in hits] == [entry.value] else f" ({entry.value!r} covers {_sample(a for a, _ in hits)})"
+    names = _sample(a for a, _ in hits)
+    if not entry.value:  # a NotAction statement
+        covered = f" (NotAction leaves {names} allowed)"
+    else:
+        covered = "" if [a for a, _ in hits] == [entry.value] else f" ({entry.value!r} covers {names})"
     action, how = hits[0]
     scope = "" if stmt.broad() else " (scoped by its resources or a condition: check what they allow)"
     return _finding(

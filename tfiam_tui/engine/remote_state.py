@@ -7,8 +7,8 @@ Three jobs, all about the ``s3`` backend of a tfiam workspace (``backend.type: s
   -backend-config=s3.tfbackend`` reads.  Every value is an escaped HCL string literal;
   a stand-in endpoint (``provider.endpoint``) is used for S3, DynamoDB, STS and IAM with
   path-style addressing and the checks only real AWS can answer skipped.
-* **The lock**: :func:`lock_from_failure` reads who holds the lock out of terraform's
-  "Error acquiring the state lock" diagnostic; :func:`read_lock` reads it from the lock
+* **The lock**: :func:`explain_lock` reads who holds the lock out of terraform's
+  "Error acquiring the state lock" diagnostic and says how to get on; :func:`read_lock` reads it from the lock
   object (``KEY.tflock``) or the DynamoDB item, for ``tfiam unlock``.
 * **Migration** from local state: :func:`plan_init` decides how ``terraform init`` must
   run (plainly, ``-migrate-state``, or ``-reconfigure``) and refuses to overwrite a
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .answers import Answers, S3Backend
-from .terraform import Diagnostic, TerraformFailed
+from .terraform import TerraformFailed
 from .workspace import bundled_dir, hcl_string
 
 BACKEND_CONFIG_FILE = "s3.tfbackend"
@@ -234,43 +234,36 @@ def parse_lock_text(text: str) -> LockInfo | None:
     )
 
 
-def lock_from_failure(diagnostics: list[Diagnostic], lines: list[str]) -> LockInfo | None:
-    """The lock a failed command ran into: from its diagnostics (``-json`` commands) or its
-    last output lines (``init``); None when it failed for another reason."""
-    for diag in diagnostics:
-        if diag.severity == "error" and diag.summary == LOCK_ERROR_SUMMARY:
+def lock_from_failure(failure: TerraformFailed) -> LockInfo | None:
+    """The lock a failed command ran into, from its error diagnostics (``-json``
+    commands) or its last output lines (``init``); None when it failed for another reason."""
+    for diag in failure.diagnostics:
+        if diag.summary == LOCK_ERROR_SUMMARY:
             return parse_lock_text(diag.detail) or LockInfo(id="")
-    text = "\n".join(lines)
+    text = "\n".join(failure.last_lines)
     if LOCK_ERROR_SUMMARY in text:
         return parse_lock_text(text) or LockInfo(id="")
     return None
 
 
-class StateLocked(TerraformFailed):
-    """terraform could not lock the state: someone else holds the lock."""
-
-    def __init__(self, failure: TerraformFailed, lock: LockInfo):
-        super().__init__(failure.command, failure.returncode, failure.last_lines, interrupted=failure.interrupted)
-        self.lock = lock
-        self.args = (self.explain(),)
-
-    def explain(self, answers_path: str | None = None) -> str:
-        """What happened, who holds the lock, and how to get on."""
-        lock = self.lock
-        who = lock.who or "someone"
-        since = f" since {lock.created}" if lock.created else ""
-        head = f"terraform {self.command} could not lock the state: it is locked by {who}{since}"
-        if lock.id:
-            head += f" (lock id {lock.id})"
-        answers = answers_path or "ANSWERS"
-        lines = [head + "."]
-        lines += [f"  {row}" for row in lock.describe()]
-        lines += [
-            "If that run is still going, let it finish and run again (or wait longer: --lock-timeout 5m).",
-            f"If it died and left the lock behind, release it: tfiam unlock {answers}",
-            "(shows the lock and asks before it runs terraform force-unlock).",
-        ]
-        return "\n".join(lines)
+def explain_lock(failure: TerraformFailed, answers_path: str | None = None) -> str | None:
+    """For a command that failed on the state lock: who holds it, since when, its id,
+    and how to get on.  None when the failure is not about the lock."""
+    lock = lock_from_failure(failure)
+    if lock is None:
+        return None
+    who = lock.who or "someone"
+    since = f" since {lock.created}" if lock.created else ""
+    head = f"terraform {failure.command} could not lock the state: it is locked by {who}{since}"
+    if lock.id:
+        head += f" (lock id {lock.id})"
+    lines = [head + ".", *(f"  {row}" for row in lock.describe())]
+    lines += [
+        "If that run is still going, let it finish and run again (or wait longer: --lock-timeout 5m).",
+        f"If it died and left the lock behind, release it: tfiam unlock {answers_path or 'ANSWERS'}",
+        "(it shows the lock and asks before it runs terraform force-unlock).",
+    ]
+    return "\n".join(lines)
 
 
 def read_lock(answers: Answers, credentials: tuple[str, str] | None = None) -> LockInfo | None:

@@ -158,12 +158,19 @@ class TerraformFailed(RuntimeError):
     """A terraform command exited unsuccessfully (or was interrupted)."""
 
     def __init__(
-        self, command: str, returncode: int, last_lines: list[str], *, interrupted: bool = False
+        self,
+        command: str,
+        returncode: int,
+        last_lines: list[str],
+        *,
+        interrupted: bool = False,
+        diagnostics: list[Diagnostic] | None = None,
     ) -> None:
         self.command = command
         self.returncode = returncode
         self.last_lines = list(last_lines)
         self.interrupted = interrupted
+        self.diagnostics = list(diagnostics or [])  # the command's error diagnostics (-json commands)
         how = "was interrupted" if interrupted else f"failed (exit code {returncode})"
         text = f"terraform {command} {how}"
         if self.last_lines:
@@ -200,6 +207,7 @@ def run_to_end(
     """
     it = iter(events)
     tail: deque[str] = deque(maxlen=_TAIL_LINES)
+    errors: list[Diagnostic] = []
     finished: Finished | None = None
     throw = False
     try:
@@ -211,6 +219,8 @@ def run_to_end(
             throw = False
             if isinstance(event, Line):
                 tail.append(event.text)
+            elif isinstance(event, Diagnostic) and event.severity == "error":
+                errors.append(event)
             elif isinstance(event, Finished):
                 finished = event
             if on_event is not None:
@@ -228,7 +238,7 @@ def run_to_end(
         raise RuntimeError("terraform command ended without a Finished event")
     if check and not finished.ok:
         raise TerraformFailed(
-            finished.command, finished.returncode, list(tail), interrupted=finished.interrupted
+            finished.command, finished.returncode, list(tail), interrupted=finished.interrupted, diagnostics=errors
         )
     return finished
 

@@ -1,0 +1,213 @@
+"""Pilot tests per step: errors next to their fields, back/next keep answers, pre-fill
+from an answers file, ctrl+s saves.  No terraform here (see test_flow.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from textual.widgets import Input
+
+from tfiam_tui.tui.app import create_app
+from tfiam_tui.tui.session import Session
+
+from .helpers import screen_name, shown_errors, type_into
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def no_terraform_session() -> Session:
+    """A session whose background init cannot start: terraform is not needed here."""
+    return Session(terraform_bin="terraform-not-installed-for-this-test")
+
+
+async def test_provider_refuses_a_bad_region_and_explains_next_to_the_field():
+    app = create_app(session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#region", "mars-north-1")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen_name(app) == "provider"
+        assert "is not an AWS region" in shown_errors(app)["provider.region"]
+        await type_into(pilot, "#tf-version", "version six")
+        assert "not a Terraform version constraint" in shown_errors(app)["provider.terraform_version"]
+
+
+async def test_region_search_offers_matches_and_enter_picks_the_only_one():
+    app = create_app(session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#region", "tokyo")
+        options = app.screen.query_one("#region-list")
+        assert options.option_count == 1 and options.get_option_at_index(0).id == "ap-northeast-1"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen_name(app) == "user" and app.form.get("provider.region") == "ap-northeast-1"
+
+
+async def test_profiles_come_from_the_operators_aws_files(_isolated_home):
+    aws = _isolated_home / ".aws"
+    aws.mkdir()
+    (aws / "config").write_text("[profile admin]\nregion = eu-west-1\n")
+    (aws / "credentials").write_text("[ci]\naws_access_key_id = x\naws_secret_access_key = y\n")
+    app = create_app(session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        values = [value for _label, value in app.screen.query_one("#profile")._options]
+        assert {"admin", "ci"} <= set(values)
+
+
+async def test_user_name_is_checked_as_you_type_and_back_next_keep_answers():
+    app = create_app(session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#region", "eu-central-1")
+        await pilot.press("enter")
+        await pilot.pause()
+        await type_into(pilot, "#user-name", "ci bot")
+        assert "has a space" in shown_errors(app)["user.name"]  # before any Next
+        await type_into(pilot, "#user-name", "ci-bot")
+        assert "user.name" not in shown_errors(app)
+        await type_into(pilot, "#tag-expiry", "next year")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen_name(app) == "user"
+        assert "YYYY-MM-DD" in shown_errors(app)["user.tags"]
+        await type_into(pilot, "#tag-expiry", "2027-06-30")
+        await type_into(pilot, "#tag-owner", "platform")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen_name(app) == "permissions"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one("#user-name", Input).value == "ci-bot"
+        assert app.screen.query_one("#tag-owner", Input).value == "platform"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one("#region", Input).value == "eu-central-1"
+
+
+async def test_permissions_statement_errors_sit_at_the_statement_and_json_is_live():
+    app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=no_terraform_session())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.goto("permissions")
+        await pilot.pause()
+        assert '"ecr:BatchGetImage"' in str(app.screen.query_one("#policy-json").render())
+        await type_into(pilot, ".statement-actions", "s3 GetObject")
+        errors = shown_errors(app)
+        assert "not an IAM action" in errors["permissions.groups[0].custom_policy.statements[0]"]
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen_name(app) == "permissions"
+        await type_into(pilot, ".statement-actions", "s3:GetObject")
+        assert '"s3:GetObject"' in str(app.screen.query_one("#policy-json").render())
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen_name(app) == "authentication"
+
+
+async def test_authentication_needs_a_key_that_exists(gnupghome):
+    app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=no_terraform_session())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.goto("authentication")
+        await pilot.pause()
+        await type_into(pilot, "#pgp-key", "")
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert "is required when access_key or console is true" in shown_errors(app)["authentication.pgp_key"]
+        await type_into(pilot, "#pgp-key", "nobody@example.com")
+        await pilot.press("ctrl+n")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "authentication.pgp_key" in shown_errors(app):
+                break
+        assert "no public key" in shown_errors(app)["authentication.pgp_key"]
+        assert screen_name(app) == "authentication"
+        await type_into(pilot, "#pgp-key", "signonly@example.com")
+        await pilot.press("ctrl+n")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "authentication.pgp_key" in shown_errors(app):
+                break
+        assert "encrypt" in shown_errors(app)["authentication.pgp_key"]
+
+
+async def test_both_access_key_and_console_shows_the_guides_warning():
+    app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=no_terraform_session())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.goto("authentication")
+        await pilot.pause()
+        assert not app.screen.query_one("#both-warning").display
+        app.screen.query_one("#kind-both").value = True
+        await pilot.pause()
+        assert app.screen.query_one("#both-warning").display
+        assert app.form.get("authentication.console") is True
+        await type_into(pilot, "#password-length", "6")
+        assert "greater than or equal to 8" in shown_errors(app)["authentication.password_length"]
+
+
+async def test_prefill_from_answers_file_then_ctrl_s_saves_the_same_answers(tmp_path):
+    source = tmp_path / "bot.yaml"
+    source.write_text((EXAMPLES / "ci-bot.yaml").read_text())
+    app = create_app(answers_path=str(source), session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.screen.query_one("#region", Input).value == "eu-central-1"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#user-name", Input).value == "ci-bot"
+        await type_into(pilot, "#tag-owner", "security")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not app.form.dirty
+    saved = yaml.safe_load(source.read_text())
+    original = yaml.safe_load((EXAMPLES / "ci-bot.yaml").read_text())
+    original["user"]["tags"]["Owner"] = "security"
+    assert saved == original
+
+
+async def test_ctrl_s_on_a_new_wizard_asks_where_and_saves_incomplete_answers(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = create_app(session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#region", "eu-west-1")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SavePathScreen"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen_name(app) == "provider"
+    saved = tmp_path / "tfiam.answers.yaml"
+    assert "INCOMPLETE" in saved.read_text()
+    resumed = create_app(answers_path=str(saved), session=no_terraform_session())
+    async with resumed.run_test(size=(80, 24)) as pilot:
+        assert resumed.screen.query_one("#region", Input).value == "eu-west-1"
+
+
+async def test_quit_with_unsaved_answers_asks_first_and_cancel_is_the_default():
+    app = create_app(session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#region", "eu-west-1")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        await pilot.press("enter")  # Cancel has the focus
+        await pilot.pause()
+        assert screen_name(app) == "provider" and app.is_running
+
+
+async def test_review_shows_summary_and_highlighted_workspace_files():
+    app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=no_terraform_session())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.goto("review")
+        await pilot.pause()
+        summary = str(app.screen.query_one("#summary").render())
+        assert "User        ci-bot (path /) in eu-central-1" in summary
+        assert "Group       ci-group (new): PowerUserAccess, ci-policy (custom, 1 statement(s))" in summary
+        panes = [p.id for p in app.screen.query("TabPane")]
+        assert "file-terraform-tfvars-json" in panes and "file-main-tf" in panes
+
+
+async def test_command_palette_jumps_only_to_reachable_steps():
+    app = create_app(session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.jump("review")
+        await pilot.pause()
+        assert screen_name(app) == "provider"  # step 1 is not done yet
