@@ -121,6 +121,15 @@ def test_ci_bot_replay_verify_decrypt_and_second_replay_is_clean(
         f"[{name}]\naws_access_key_id = {creds['access_key_id']}\naws_secret_access_key = {secret}\n"
     )
 
+    # Without the secret key (another machine, another keyring): a clear failure, exit 8.
+    empty = tmp_path / "empty-gnupg"
+    empty.mkdir(mode=0o700)
+    no_key = run_tfiam("decrypt", "--workspace", str(ws), "--output", "-", env={"GNUPGHOME": str(empty)})
+    assert no_key.returncode == Exit.DECRYPT_FAILED, no_key.stderr
+    assert "cannot decrypt: no secret key for" in no_key.stderr and "Traceback" not in no_key.stderr
+    no_home = run_tfiam("decrypt", "--workspace", str(ws), "--output", "-", env={"GNUPGHOME": str(tmp_path / "nope")})
+    assert no_home.returncode == Exit.DECRYPT_FAILED and "check GNUPGHOME" in no_home.stderr
+
     # A second replay of the same answers changes nothing.
     second = run_tfiam("replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir)
     assert second.returncode == Exit.OK, second.stdout + second.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 import time
 from pathlib import Path
 
@@ -434,3 +435,12 @@ def test_replay_stops_on_lint_errors_before_writing_anything(tmp_path, capsys, c
     assert ("TFIAM021" if not strict else "TFIAM006") in out.out
     assert "nothing was written" in out.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.yaml"]
+
+
+def test_readme_documents_every_rule_with_its_cross_references():
+    readme = (REPO / "README.md").read_text()
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| (TFIAM\d{3}) \|.*\|([^|]*)\|$", readme, flags=re.M)}
+    assert set(rows) == set(L.RULES)
+    for rule, refs in rows.items():
+        documented = set(re.findall(r"CKV2?_AWS_\d+|AWS-\d{4}", refs))
+        assert set(L.RULES[rule].refs) <= documented, rule

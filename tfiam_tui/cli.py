@@ -156,7 +156,7 @@ def _credentials_for_verify(pipeline, passphrase_file: str | None, console: Cons
     passphrase = _read_passphrase_file(passphrase_file)
     try:
         return pipeline.credentials(passphrase), ""
-    except secrets.DecryptError as exc:
+    except secrets.PgpError as exc:
         if "passphrase" in str(exc) and passphrase is None and _is_terminal():
             from .prompts import secret
 
@@ -444,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
 
         console.error(explain_lock(exc, getattr(args, "answers", None)) or str(exc))
         return Exit.INTERRUPTED if getattr(exc, "interrupted", False) else Exit.TERRAFORM_FAILED
-    except secrets.DecryptError as exc:
+    except secrets.PgpError as exc:  # DecryptError, or a keyring tfiam cannot use
         console.error(str(exc))
         return Exit.DECRYPT_FAILED
     except WorkspaceEdited as exc:

@@ -1,8 +1,10 @@
 """``tfiam unlock ANSWERS``: release a state lock a dead run left behind.
 
 Shows who holds the lock and since when, asks (or --auto-approve), then runs
-``terraform force-unlock`` in a scratch folder that holds only the backend
-configuration, so it works from any machine, with or without the workspace.
+``terraform force-unlock``: in the workspace when it is initialised for this
+backend, otherwise in a scratch folder holding only the backend configuration (so
+it works from any machine; ``terraform init`` there installs the provider the state
+names, from --plugin-dir when given).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ def register(subparsers, tf_options) -> None:
     p.add_argument("answers", help="answers file (YAML) with backend.type: s3")
     p.add_argument("--lock-id", help="release only if the lock still has this id")
     p.add_argument("--auto-approve", action="store_true", help="release without asking")
+    p.add_argument("--workspace", help="workspace folder (overrides the answers file's 'workspace')")
+    p.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     tf_options(p)
     p.set_defaults(func=cmd_unlock)
 
@@ -24,7 +28,7 @@ def register(subparsers, tf_options) -> None:
 def cmd_unlock(args: argparse.Namespace, console) -> int:
     from .. import cli
     from ..engine import remote_state
-    from ..engine.answers import load
+    from ..engine.answers import load, workspace_dir
     from ..engine.exitcodes import Exit
     from ..engine.terraform import Runner
     from .backend import _aws_check, agree
@@ -52,12 +56,21 @@ def cmd_unlock(args: argparse.Namespace, console) -> int:
     if not agree(question, args.auto_approve, console, "the lock was not released"):
         console.say("Not released.")
         return Exit.REFUSED
+    ws = workspace_dir(loaded, args.answers, args.workspace)
+    config = ws / remote_state.BACKEND_CONFIG_FILE
+    ready = (
+        remote_state.previous_backend(ws) == "s3"
+        and config.is_file()
+        and config.read_text(encoding="utf-8") == remote_state.backend_config(loaded)
+    )
     with tempfile.TemporaryDirectory(prefix="tfiam-unlock-") as scratch:
-        files = remote_state.backend_files(loaded)
-        for name, data in files.items():
-            (Path(scratch) / name).write_bytes(data)
-        runner = Runner(Path(scratch), terraform_bin=args.terraform_bin)
-        cli._run_step(runner.init(backend_config=remote_state.BACKEND_CONFIG_FILE), console, "init")
+        if ready:  # the workspace is initialised for exactly this backend
+            runner = Runner(ws, terraform_bin=args.terraform_bin)
+        else:
+            for name, data in remote_state.backend_files(loaded).items():
+                (Path(scratch) / name).write_bytes(data)
+            runner = Runner(Path(scratch), terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir)
+            cli._run_step(runner.init(backend_config=remote_state.BACKEND_CONFIG_FILE), console, "init")
         cli._run_step(runner.force_unlock(lock.id), console, "force-unlock")
     after = remote_state.read_lock(loaded)
     if after is not None and after.id == lock.id:

@@ -13,8 +13,8 @@ moto 5.2 covers most of what the hashicorp/aws provider calls for an IAM user, b
 not all of it.  :func:`install_iam_gaps` fills the holes the provider falls into, in
 one place, so a moto upgrade has a single function to re-check.  Without it the
 provider retries a moto "not implemented" 500 for many minutes before failing.
-:func:`install_lock_gaps` makes the conditional writes behind Terraform's state
-locks (S3 and DynamoDB) atomic.
+:func:`install_state_backend_gaps` does the same for the S3 state backend: atomic
+conditional writes for the state locks, and TLS-only bucket policies.
 """
 
 from __future__ import annotations
@@ -205,30 +205,56 @@ def install_iam_gaps() -> None:
     _installed = True
 
 
-_lock_gaps_installed = False
+_state_gaps_installed = False
 
 
-def install_lock_gaps() -> None:
-    """Make the writes Terraform's state locks rely on atomic, as they are in AWS.
+def _only_for_insecure_transport(statement: dict[str, Any]) -> bool:
+    """A statement that applies only to requests made without TLS
+    (``"Condition": {"Bool": {"aws:SecureTransport": "false"}}``)."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict) or set(condition) != {"Bool"}:
+        return False
+    values = condition["Bool"]
+    if not isinstance(values, dict) or set(values) != {"aws:SecureTransport"}:
+        return False
+    wanted = values["aws:SecureTransport"]
+    wanted = wanted if isinstance(wanted, list) else [wanted]
+    return [str(v).lower() for v in wanted] == ["false"]
 
-    Idempotent; call it before the server handles its first request.  moto checks
-    S3's ``If-None-Match: *`` (S3 native state locking, ``use_lockfile``) and
-    DynamoDB's ``ConditionExpression`` (``dynamodb_table`` locking) and then writes, in
-    two steps, while the server handles requests on several threads: two terraform
-    runs racing for one lock could both win.  Here every S3 PutObject and every
-    DynamoDB PutItem / UpdateItem / DeleteItem runs under one lock per service, so a
-    conditional write checks and writes in one step.  (The sandbox serves one
-    operator; serialising these writes costs nothing noticeable.)
+
+def install_state_backend_gaps() -> None:
+    """Teach moto's S3 and DynamoDB what Terraform's s3 backend and a hardened state
+    bucket rely on.
+
+    Idempotent; call it before the server handles its first request.  What it adds:
+
+    a. **Atomic conditional writes.**  moto checks S3's ``If-None-Match: *`` (S3
+       native state locking, ``use_lockfile``) and DynamoDB's ``ConditionExpression``
+       (``dynamodb_table`` locking), then writes, in two steps, while it serves
+       requests on several threads: two terraform runs racing for one lock could both
+       win.  Every S3 PutObject, and every DynamoDB PutItem / UpdateItem / DeleteItem,
+       now runs under one lock per service, so a conditional write checks and writes
+       in one step, as in AWS.
+    b. **TLS-only bucket policies.**  moto enforces bucket policies on object requests
+       but ignores conditions it does not know (``Bool``), so the usual "deny s3:*
+       when aws:SecureTransport is false" statement denies *every* object request.
+       The sandbox stands in for AWS, which every client reaches over TLS: statements
+       that only apply to requests without TLS are left out when moto evaluates a
+       bucket policy.  Every other statement is enforced as moto does.
     """
-    global _lock_gaps_installed
-    if _lock_gaps_installed:
+    global _state_gaps_installed
+    if _state_gaps_installed:
         return
 
     import functools
+    import json
 
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
     from moto.s3.responses import S3Response
 
+    # ---- (a) atomic conditional writes ----------------------------------------
     def serialised(method: Any, lock: threading.Lock) -> Any:
         @functools.wraps(method)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -243,7 +269,21 @@ def install_lock_gaps() -> None:
     for name in ("put_item", "update_item", "delete_item"):
         setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name), dynamodb_lock))
 
-    _lock_gaps_installed = True
+    # ---- (b) TLS-only bucket policies -------------------------------------------
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        document = json.loads(self.policy)
+        statements = document.get("Statement", [])
+        statements = statements if isinstance(statements, list) else [statements]
+        kept = [s for s in statements if not _only_for_insecure_transport(s)]
+        if not kept:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
+    _state_gaps_installed = True
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -269,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     install_iam_gaps()
-    install_lock_gaps()
+    install_state_backend_gaps()
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,

@@ -252,12 +252,9 @@ def explain_lock(failure: TerraformFailed, answers_path: str | None = None) -> s
     lock = lock_from_failure(failure)
     if lock is None:
         return None
-    who = lock.who or "someone"
-    since = f" since {lock.created}" if lock.created else ""
-    head = f"terraform {failure.command} could not lock the state: it is locked by {who}{since}"
-    if lock.id:
-        head += f" (lock id {lock.id})"
-    lines = [head + ".", *(f"  {row}" for row in lock.describe())]
+    who = lock.who or "another run"
+    lines = [f"terraform {failure.command} could not lock the state: {who} holds the lock.",
+             *(f"  {row}" for row in lock.describe())]
     lines += [
         "If that run is still going, let it finish and run again (or wait longer: --lock-timeout 5m).",
         f"If it died and left the lock behind, release it: tfiam unlock {answers_path or 'ANSWERS'}",

@@ -397,7 +397,9 @@ class Runner:
 
     def force_unlock(self, lock_id: str) -> Iterator[Event]:
         """``terraform force-unlock -force LOCK_ID`` (the caller has shown the lock and asked)."""
-        return self._stream("force-unlock", self._argv("force-unlock", lock_id, force=IsFlagged), mode="text")
+        return self._stream(
+            "force-unlock", self._argv("force-unlock", lock_id, force=IsFlagged, no_color=IsFlagged), mode="text"
+        )
 
     def plan(
         self,

@@ -53,7 +53,8 @@ class WizardApp(App):
 
     def done_steps(self) -> set[str]:
         """Steps visited and without problems."""
-        done = {key for key in self.visited if key not in ("run", "result") and not self.form.step_problems(key)}
+        seen = set(STEP_KEYS[:6]) if self.form.path is not None else self.visited  # a loaded file answered them
+        done = {key for key in seen if key not in ("run", "result") and not self.form.step_problems(key)}
         if self.finished_run:
             done.add("run")
         return done
