@@ -285,6 +285,8 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
             )
         else:
             console.say("Done.")
+        if args.timings:
+            print(pipeline.timings.line(), file=console.err, flush=True)
     return Exit.OK
 
 
@@ -385,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="stop on the linter's warnings too, not only its errors")
     p.add_argument("--lock-timeout", type=_duration, default="10s", metavar="DURATION",
                    help="how long plan and apply wait for the state lock, e.g. 30s or 5m (default: 10s)")
+    p.add_argument("--timings", action="store_true",
+                   help="at the end, print seconds per step and tfiam's peak memory to stderr")
     tf_options(p)
     p.set_defaults(func=cmd_replay)
 
@@ -412,7 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
 # (``func(args, console) -> int``).  Keep their top-level imports light: they are
 # imported for every ``tfiam`` invocation.
 COMMAND_MODULES: list[str] = ["tfiam_tui.commands.wizard", "tfiam_tui.commands.lint",
-                              "tfiam_tui.commands.backend", "tfiam_tui.commands.unlock"]
+                              "tfiam_tui.commands.backend", "tfiam_tui.commands.unlock",
+                              "tfiam_tui.commands.ask"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,6 +52,8 @@ def test_new_wizard_with_errors_snapshot(snap_compare, tmp_path, monkeypatch):
     async def go(pilot):
         await pilot.press("ctrl+n")
         await pilot.pause()
+        pilot.app.clear_notifications()  # the toast says it too; its fade is timing-dependent
+        await pilot.pause()
 
     app = create_app(session=Session(terraform_bin="terraform-not-installed-for-snapshots"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=go)

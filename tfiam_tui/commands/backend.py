@@ -143,28 +143,26 @@ def init_workspace(pipeline, console, *, auto_approve: bool, step: tuple[int, in
             console.say(f"note: {note}")
     try:
         plan = pipeline.init_step()
+        if plan.asks:
+            console.say(plan.question())
+            if not agree("Go ahead?", auto_approve, console, "the state was not moved"):
+                console.say("Not moved; nothing was planned or applied.")
+                return Exit.REFUSED
+        removed = pipeline.before_init(plan)  # "adopt": S3 already holds it
+        what = "terraform init"
+        if plan.mode == "migrate":
+            what = f"terraform init -migrate-state (local state -> {plan.target})"
+        elif backend is not None:
+            what = f"terraform init (state in {plan.target})"
+        console.step(*step, what)
+        cli._run_step(pipeline.init(plan), console, "init")
+        removed += pipeline.finish_init(plan)  # "migrate": verified, then the local copy goes
     except remote_state.MigrationError as exc:
-        console.error(f"{exc}. Nothing was moved.")
+        console.error(f"{exc}. Nothing was deleted.")
         return Exit.REFUSED
-    what = "terraform init"
-    if plan.asks:
-        console.say(plan.question())
-        if not agree("Move the state?", auto_approve, console, "the state was not moved"):
-            console.say("Not moved; nothing was planned or applied.")
-            return Exit.REFUSED
-        what = f"terraform init -migrate-state (local state -> {plan.target})"
-    elif backend is not None:
-        what = f"terraform init (state in {plan.target})"
-    console.step(*step, what)
-    cli._run_step(pipeline.init(plan), console, "init")
-    try:
-        removed = pipeline.finish_init(plan)
-    except remote_state.MigrationError as exc:
-        console.error(str(exc))
-        return Exit.TERRAFORM_FAILED
     if removed:
         console.say(
-            f"  {plan.target} holds the same state (lineage, serial and resources checked); "
+            f"  {plan.target} holds the same resources and outputs (every attribute checked); "
             f"removed the local copy: {', '.join(p.name for p in removed)}"
         )
     return None

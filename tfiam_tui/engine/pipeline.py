@@ -23,6 +23,7 @@ from pathlib import Path
 from . import remote_state, sandbox_keys, secrets, verify, workspace
 from .answers import Answers, AnswersError, Problem
 from .terraform import ChangeSummary, Finished, PlannedChange, Runner, TerraformNotFound
+from .timings import Timings, timed
 
 PLAN_FILE = "tfiam.tfplan"
 MIN_TERRAFORM = (1, 6)
@@ -114,9 +115,11 @@ class Pipeline:
         self.used_sandbox_key = False
         self.lock_timeout = lock_timeout
         self._checked = False
+        self.timings = Timings()  # seconds per step (tfiam replay --timings)
 
     # ------------------------------------------------------------------ steps
 
+    @timed("check")
     def check(self) -> None:
         """Everything that can be known before writing: the PGP key can encrypt and the
         workspace folder can be written.  Raises AnswersError (nothing written)."""
@@ -151,6 +154,7 @@ class Pipeline:
         """Workspace files changed by hand since tfiam wrote them (ask before prepare())."""
         return workspace.edited_files(self.workspace_dir, self.rendered())
 
+    @timed("write")
     def prepare(self, *, overwrite_edits: bool = False) -> workspace.WriteResult:
         """Check (unless done), then write the workspace.  Nothing is written unless
         everything is right; hand edits raise workspace.WorkspaceEdited unless
@@ -181,18 +185,25 @@ class Pipeline:
         bucket already holds a different state."""
         return remote_state.plan_init(self.answers, self.workspace_dir, self._explicit_credentials())
 
+    @timed("init")
     def init(self, step: remote_state.InitStep | None = None) -> Iterator:
         """terraform init (with the S3 backend configuration; migrating as ``step`` says)."""
         options = remote_state.init_options(step) if step is not None else {}
         yield from self.runner.init(backend_config=remote_state.backend_config_file(self.answers), **options)
 
+    def before_init(self, step: remote_state.InitStep) -> list[Path]:
+        """For an "adopt" step (S3 already holds exactly the local state): delete the local
+        copy (returns what was deleted).  Raises remote_state.MigrationError."""
+        return remote_state.adopt(step, self.answers, self.workspace_dir, self._explicit_credentials())
+
     def finish_init(self, step: remote_state.InitStep) -> list[Path]:
         """After a migrating init: verify the bucket holds the local state, then delete the
         local copy (returns what was deleted).  Raises remote_state.MigrationError."""
-        if not step.asks:
+        if step.mode != "migrate":
             return []
         return remote_state.finish_init(step, self.runner.state_pull(), self.workspace_dir)
 
+    @timed("plan")
     def plan(self) -> Iterator:
         """Plan once, into the plan file that apply() will apply.  Fills ``self.summary``."""
         summary = PlanSummary()
@@ -208,6 +219,7 @@ class Pipeline:
                 self.summary = summary
             yield event
 
+    @timed("apply")
     def apply(self) -> Iterator:
         """Apply exactly the reviewed plan file; never plans again."""
         if self.summary is None:
@@ -217,12 +229,16 @@ class Pipeline:
         if plan_path.exists():  # applied plans are stale; terraform would refuse them anyway
             plan_path.unlink()
 
+    @timed("output")
     def outputs(self) -> dict:
         return read_outputs(self.runner)
 
     def credentials(self, passphrase: str | None = None) -> Credentials:
-        return workspace_credentials(self.workspace_dir, self.outputs(), passphrase=passphrase)
+        outputs = self.outputs()
+        with self.timings.measure("decrypt"):
+            return workspace_credentials(self.workspace_dir, outputs, passphrase=passphrase)
 
+    @timed("verify")
     def verify(self, credentials: Credentials | None = None) -> list[verify.Check]:
         """The guide's step 5: the user, its tags, groups and policies, and that the key works."""
         expected = verify.Expected.from_answers(self.answers)
@@ -240,6 +256,7 @@ class Pipeline:
             managed_key_id=self.outputs().get("access_key_id"),
         )
 
+    @timed("preflight")
     def preflight(self) -> str:
         """Who we are in which account (STS), before anything is written.  Raises
         verify.PreflightError when AWS is unreachable or there are no credentials."""

@@ -13,7 +13,8 @@ Three jobs, all about the ``s3`` backend of a tfiam workspace (``backend.type: s
 * **Migration** from local state: :func:`plan_init` decides how ``terraform init`` must
   run (plainly, ``-migrate-state``, or ``-reconfigure``) and refuses to overwrite a
   different state already in the bucket; :func:`finish_init` checks that the remote state
-  has the local copy's lineage, serial and resources before it deletes the local copy.
+  records exactly the local copy's resources (every attribute) and outputs before it
+  deletes the local copy.
 
 Talks to AWS with boto3 (imported when needed, so rendering stays cheap).
 """
@@ -320,15 +321,17 @@ class MigrationError(RuntimeError):
 class InitStep:
     """How ``terraform init`` must run for the workspace, and what it moves.
 
-    ``mode``: "plain"; "migrate" (copy the local state to S3, then verify and delete
-    the local copy); "adopt" (S3 already holds exactly the local state: verify and
-    delete the local copy); "reconfigure" (the workspace switches to S3 with no local
-    state to carry over).
+    ``mode``: "plain"; "migrate" (``init -migrate-state`` copies the local state to S3;
+    then :func:`finish_init` verifies and deletes the local copy); "adopt" (S3 already
+    holds exactly the local state, e.g. after an interrupted migration: :func:`adopt`
+    re-checks and deletes the local copy before init).  ``reconfigure``: the workspace
+    was initialised for another backend (``init -reconfigure``; no state to carry over).
     """
 
     mode: str = "plain"
     target: str = ""
     local: dict | None = None
+    reconfigure: bool = False
 
     @property
     def asks(self) -> bool:
@@ -338,7 +341,7 @@ class InitStep:
     def question(self) -> str:
         what = _summary(self.local or {})
         if self.mode == "adopt":
-            return (f"{self.target} already holds this workspace's state ({what}). "
+            return (f"{self.target} already holds exactly this workspace's local state ({what}). "
                     "Use it, and delete the local copy?")
         return (f"This workspace's state is local ({what}). Move it to {self.target} "
                 "(terraform init -migrate-state), and delete the local copy once S3 holds the same state?")
@@ -385,12 +388,22 @@ def remote_state(answers: Answers, credentials: tuple[str, str] | None = None) -
     return json.loads(body) if body.strip() else None
 
 
-def _same_state(a: dict, b: dict) -> bool:
-    return (
-        a.get("lineage") == b.get("lineage")
-        and a.get("serial") == b.get("serial")
-        and resource_addresses(a) == resource_addresses(b)
+def _content(state: dict) -> str:
+    """What a state records, independent of its lineage and serial: every resource
+    instance with all its attributes, and the outputs."""
+    resources = sorted(
+        state.get("resources") or [],
+        key=lambda r: (r.get("module", ""), r.get("mode", ""), r.get("type", ""), r.get("name", "")),
     )
+    return json.dumps({"resources": resources, "outputs": state.get("outputs") or {}}, sort_keys=True)
+
+
+def _same_state(a: dict, b: dict) -> bool:
+    """Whether two states record the same things.  Terraform (1.11) writes migrated
+    state to S3 as a new lineage starting again at serial 1, so lineage and serial
+    cannot be compared: every resource instance with every attribute, and every output,
+    must be identical instead."""
+    return _content(a) == _content(b)
 
 
 def plan_init(answers: Answers, workspace_dir: Path, credentials: tuple[str, str] | None = None) -> InitStep:
@@ -399,42 +412,28 @@ def plan_init(answers: Answers, workspace_dir: Path, credentials: tuple[str, str
     if s3_backend(answers) is None:
         return InitStep()
     target = state_url(answers)
+    reconfigure = previous_backend(workspace_dir) not in (None, "s3")
     local = _read_json(Path(workspace_dir) / LOCAL_STATE)
-    if local is not None:
-        remote = remote_state(answers, credentials)
-        if remote is None:
-            return InitStep("migrate", target, local)
-        if _same_state(local, remote):
-            return InitStep("adopt", target, local)
-        raise MigrationError(
-            f"{target} already holds a different state ({_summary(remote)}, lineage {remote.get('lineage')}) "
-            f"than this workspace's local {LOCAL_STATE} ({_summary(local)}, lineage {local.get('lineage')}). "
-            "tfiam will not overwrite either; point backend.key at a new object, or remove the "
-            "one that is wrong yourself"
-        )
-    if previous_backend(workspace_dir) not in (None, "s3"):
-        return InitStep("reconfigure", target)
-    return InitStep("plain", target)
+    if local is None:
+        return InitStep("plain", target, reconfigure=reconfigure)
+    remote = remote_state(answers, credentials)
+    if remote is None:
+        return InitStep("migrate", target, local)
+    if _same_state(local, remote):
+        return InitStep("adopt", target, local, reconfigure=reconfigure)
+    raise MigrationError(
+        f"{target} already holds a different state ({_summary(remote)}) than this workspace's "
+        f"local {LOCAL_STATE} ({_summary(local)}); tfiam will not overwrite either. Point "
+        "backend.key at a new object, or remove the one that is wrong yourself"
+    )
 
 
 def init_options(step: InitStep) -> dict[str, bool]:
     """Keyword arguments for ``Runner.init`` (besides the backend config file)."""
-    return {"migrate_state": step.mode == "migrate", "reconfigure": step.mode in ("adopt", "reconfigure")}
+    return {"migrate_state": step.mode == "migrate", "reconfigure": step.reconfigure}
 
 
-def finish_init(step: InitStep, pulled: dict, workspace_dir: Path) -> list[Path]:
-    """After a migrating init: compare the state terraform now reads (``pulled``, from
-    ``terraform state pull``) with the local copy; when they match, delete the local
-    state and its backup and return what was deleted.  Raises :class:`MigrationError`
-    (and deletes nothing) when they differ."""
-    if not step.asks or step.local is None:
-        return []
-    if not _same_state(step.local, pulled):
-        raise MigrationError(
-            f"after the migration {step.target} reads {_summary(pulled)} (lineage {pulled.get('lineage')}), "
-            f"but the local copy has {_summary(step.local)} (lineage {step.local.get('lineage')}); "
-            f"the local {LOCAL_STATE} was kept. Compare them before going on"
-        )
+def _remove_local_copies(workspace_dir: Path) -> list[Path]:
     removed = []
     for name in (LOCAL_STATE, LOCAL_BACKUP):
         path = Path(workspace_dir) / name
@@ -442,3 +441,30 @@ def finish_init(step: InitStep, pulled: dict, workspace_dir: Path) -> list[Path]
             path.unlink()
             removed.append(path)
     return removed
+
+
+def adopt(step: InitStep, answers: Answers, workspace_dir: Path,
+          credentials: tuple[str, str] | None = None) -> list[Path]:
+    """Before init, for an "adopt" step: check again that S3 holds exactly the local
+    state, then delete the local copy (else terraform init would offer to copy it)."""
+    if step.mode != "adopt" or step.local is None:
+        return []
+    remote = remote_state(answers, credentials)
+    if remote is None or not _same_state(step.local, remote):
+        raise MigrationError(f"{step.target} changed since it was checked; the local {LOCAL_STATE} was kept")
+    return _remove_local_copies(workspace_dir)
+
+
+def finish_init(step: InitStep, pulled: dict, workspace_dir: Path) -> list[Path]:
+    """After a migrating init: compare the state terraform now reads (``pulled``, from
+    ``terraform state pull``) with the local copy; when they match, delete the local
+    state and its backup and return what was deleted.  Raises :class:`MigrationError`
+    (and deletes nothing) when they differ."""
+    if step.mode != "migrate" or step.local is None:
+        return []
+    if not _same_state(step.local, pulled):
+        raise MigrationError(
+            f"after the migration {step.target} holds {_summary(pulled)}, which differs from the local copy "
+            f"({_summary(step.local)}); the local {LOCAL_STATE} was kept. Compare them before going on"
+        )
+    return _remove_local_copies(workspace_dir)

@@ -25,9 +25,10 @@ Events:
 
 Environment of the child: ``os.environ`` + ``extra_env``, minus every ``TF_LOG*``
 variable (providers have leaked secrets in debug logs), plus ``TF_IN_AUTOMATION=1``
-and ``TF_INPUT=0``.  The provider mirror for ``init -plugin-dir`` comes from the
-``plugin_dir`` argument or, when that is not given, from the ``TFIAM_PLUGIN_DIR``
-environment variable.
+and ``TF_INPUT=0``, plus ``TF_PLUGIN_CACHE_DIR`` pointing at tfiam's shared provider
+cache unless the operator configured one (:func:`tfiam_plugin_cache`).  The provider
+mirror for ``init -plugin-dir`` comes from the ``plugin_dir`` argument or, when that is
+not given, from the ``TFIAM_PLUGIN_DIR`` environment variable.
 
 Ctrl-C: terraform runs in its own session, so a terminal's SIGINT reaches only
 Python.  On ``KeyboardInterrupt`` in the consuming thread (or
@@ -41,6 +42,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -57,6 +59,7 @@ from typing import Any
 from python_terraform import IsFlagged, Terraform
 
 PLUGIN_DIR_ENV = "TFIAM_PLUGIN_DIR"
+PLUGIN_CACHE_ENV = "TF_PLUGIN_CACHE_DIR"
 DEFAULT_PLAN_FILE = "tfiam.tfplan"
 INSTALL_HINT = (
     "Install Terraform (https://developer.hashicorp.com/terraform/install) or OpenTofu "
@@ -326,6 +329,57 @@ def cli_config_notice() -> str | None:
     )
 
 
+# plugin_cache_dir set in an HCL (`plugin_cache_dir = ...`) or JSON (`"plugin_cache_dir": ...`)
+# CLI configuration file.  A line-based regex, not an HCL parser: a setting commented out
+# with #, // or /* on its own line does not count; one inside a multi-line comment would.
+_PLUGIN_CACHE_SETTING = re.compile(r'^[ \t]*"?plugin_cache_dir"?[ \t]*[=:]', re.MULTILINE)
+
+
+def _cli_config_files(env: dict[str, str]) -> list[Path]:
+    """The CLI configuration files terraform reads: TF_CLI_CONFIG_FILE (or the older
+    TERRAFORM_CONFIG) alone when set; otherwise ~/.terraformrc and ~/.terraform.d/*.tfrc(.json)."""
+    override = env.get("TF_CLI_CONFIG_FILE") or env.get("TERRAFORM_CONFIG")
+    if override:
+        return [Path(override)]
+    home = Path(env.get("HOME") or Path.home())
+    config_dir = home / ".terraform.d"
+    return [home / ".terraformrc", *sorted(config_dir.glob("*.tfrc")), *sorted(config_dir.glob("*.tfrc.json"))]
+
+
+def operator_plugin_cache(env: dict[str, str]) -> bool:
+    """True when the operator has a provider plugin cache of their own: ``TF_PLUGIN_CACHE_DIR``
+    set, or ``plugin_cache_dir`` in a CLI configuration file terraform would read."""
+    if env.get(PLUGIN_CACHE_ENV):
+        return True
+    for path in _cli_config_files(env):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if _PLUGIN_CACHE_SETTING.search(text):
+            return True
+    return False
+
+
+def tfiam_plugin_cache(env: dict[str, str]) -> Path | None:
+    """tfiam's shared provider cache, ``$XDG_CACHE_HOME/tfiam/plugin-cache`` (else
+    ``~/.cache/tfiam/plugin-cache``), created if missing; None when the operator has their own.
+
+    With it, ``terraform init`` unpacks a downloaded provider once into the cache and links
+    each workspace to it, instead of putting a copy (~700 MB for hashicorp/aws) in every
+    workspace.  (Providers from ``-plugin-dir`` or an unpacked mirror are linked anyway.)
+    """
+    if operator_plugin_cache(env):
+        return None
+    cache_home = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
+    cache = Path(cache_home) / "tfiam" / "plugin-cache"
+    try:
+        cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None  # terraform would refuse a cache it cannot open; run without one
+    return cache
+
+
 class Runner:
     """Runs terraform in one workspace directory, streaming typed events.
 
@@ -491,6 +545,9 @@ class Runner:
             # terraform would warn on every command and then run without a CLI config;
             # run it with an empty one instead, and say so once (cli_config_notice).
             env["TF_CLI_CONFIG_FILE"] = os.devnull
+        cache = tfiam_plugin_cache(env)
+        if cache is not None:
+            env[PLUGIN_CACHE_ENV] = str(cache)
         return env
 
     # ---- internals

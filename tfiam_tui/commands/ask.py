@@ -1,0 +1,103 @@
+"""``tfiam ask``: the guided setup as plain questions (questionary), then optionally the run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers, tf_options) -> None:
+    p = subparsers.add_parser("ask", help="the guided setup one question at a time (no full-screen app)")
+    p.add_argument("--answers", help="an answers file (or a saved draft) whose values become the defaults")
+    p.add_argument("--save", help="where to save the answers file (asked when not given)")
+    p.add_argument("--run", action="store_true", help="run init/plan/apply/verify afterwards, as `tfiam replay` does")
+    p.add_argument("--sandbox", action="store_true", help="run against a local stand-in AWS; touches no account")
+    p.add_argument("--workspace", help="workspace folder (overrides the answers file's 'workspace')")
+    p.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
+    tf_options(p)
+    p.set_defaults(func=cmd_ask)
+
+
+def _load_defaults(path: str | None) -> dict | None:
+    """The saved answers as plain data: a complete file or a draft (not validated here;
+    each value is validated when it is offered as a default)."""
+    if not path:
+        return None
+    import yaml
+
+    from ..engine import answers as answers_mod
+
+    try:
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=answers_mod._Loader)  # noqa: S506
+    except FileNotFoundError:
+        raise answers_mod.AnswersError([answers_mod.Problem(field="", message="no such file")], path) from None
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise answers_mod.AnswersError([answers_mod.Problem(field="", message=f"cannot be read: {exc}")], path) from None
+    return data if isinstance(data, dict) else None
+
+
+def cmd_ask(args: argparse.Namespace, console) -> int:
+    from ..engine.exitcodes import Exit
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        console.error("tfiam ask needs a terminal to ask its questions; to run saved answers "
+                      "without one, use: tfiam replay ANSWERS")
+        return Exit.REFUSED
+    import questionary
+
+    from .. import ask
+    from ..cli import build_parser, cmd_decrypt, cmd_replay
+    from ..engine import answers as answers_mod
+    from ..engine import lint as lint_mod
+
+    defaults = _load_defaults(args.answers)
+    interview = ask.Interview(defaults, sandbox=args.sandbox, say=console.say)
+    default_save = args.save or args.answers or "tfiam-answers.yaml"
+    try:
+        try:
+            answers = interview.run()
+        except answers_mod.AnswersError as exc:  # a rule that spans several answers
+            console.error(str(exc))
+            raise KeyboardInterrupt from None
+        console.say("\nSummary:\n" + answers_mod.dumps(answers))
+        findings = lint_mod.lint(answers)
+        console.say(lint_mod.format_text(findings, source="these answers"))
+        save_to = Path(args.save) if args.save else Path(
+            questionary.text("Save the answers file to:", default=default_save).unsafe_ask().strip() or default_save
+        )
+        answers_mod.save(answers, save_to)
+        console.say(f"Saved {save_to} (no secrets in it). Repeat this any time with: tfiam replay {save_to}")
+        if not (args.run or questionary.confirm("Run it now (init, plan, your confirmation, apply, verify)?",
+                                                default=False).unsafe_ask()):
+            return Exit.OK
+    except KeyboardInterrupt:
+        console.say("")
+        try:
+            target = Path(default_save if not Path(default_save).exists() else default_save + ".draft")
+            if questionary.confirm(f"Interrupted. Save what you answered so far to {target}?",
+                                   default=True).unsafe_ask():
+                ask.save_draft(interview.data, target)
+                console.say(f"Saved a draft to {target}; continue with: tfiam ask --answers {target}")
+        except KeyboardInterrupt:
+            pass
+        return Exit.INTERRUPTED
+
+    argv = ["replay", str(save_to), "--terraform-bin", args.terraform_bin]
+    for flag, value in (("--workspace", args.workspace), ("--plugin-dir", args.plugin_dir)):
+        if value:
+            argv += [flag, value]
+    if args.sandbox:
+        argv.append("--sandbox")
+    code = cmd_replay(build_parser().parse_args(argv), console)
+    if code != Exit.OK or not (answers.authentication.access_key or answers.authentication.console):
+        return code
+    if not questionary.confirm("Decrypt the new credentials now?", default=True).unsafe_ask():
+        return code
+    fmt = questionary.select("Format:", choices=["credentials", "csv", "json"]).unsafe_ask()
+    output = questionary.text("Write them to (a new file, created 0600; '-' for this screen):",
+                              default=f"{answers.user.name}.{ {'credentials': 'creds', 'csv': 'csv', 'json': 'json'}[fmt] }").unsafe_ask()
+    dargv = ["decrypt", "--answers", str(save_to), "--format", fmt, "--output", output.strip()]
+    if args.workspace:
+        dargv += ["--workspace", args.workspace]
+    return cmd_decrypt(build_parser().parse_args(dargv), console)
