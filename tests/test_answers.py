@@ -59,6 +59,7 @@ def problems(data) -> list[A.Problem]:
 
 
 STMT = "permissions.groups[0].custom_policy.statements[0]"
+S3 = {"type": "s3", "bucket": "acme-tfstate", "key": "iam/users/ci-bot.tfstate"}
 
 BAD = [
     # (path to set, value, expected field in the error, words the message must contain)
@@ -98,7 +99,30 @@ BAD = [
     ("authentication.password_length", 4, "authentication.password_length", "8-128"),
     ("authentication.console", "yes", "authentication.console", "true or false"),
     ("version", 2, "version", "version: 1"),
-    ("backend", {"type": "consul"}, "backend.type", "'consul'"),
+    ("backend", {"type": "consul"}, "backend.type", "'local' or 's3'"),
+    ("backend", "s3", "backend", "with a type"),
+    ("backend", {"type": "local", "bucket": "x"}, "backend.bucket", "set type: s3"),
+    ("backend", {"type": "s3", "key": "k"}, "backend.bucket", "is required"),
+    ("backend", {"type": "s3", "bucket": "b-1"}, "backend.key", "is required"),
+    ("backend", {**S3, "bucket": "Acme-State"}, "backend.bucket", "uppercase"),
+    ("backend", {**S3, "bucket": "ab"}, "backend.bucket", "2 characters long"),
+    ("backend", {**S3, "bucket": "acme_state"}, "backend.bucket", "'_'"),
+    ("backend", {**S3, "bucket": "-acme"}, "backend.bucket", "start and end with a letter or digit"),
+    ("backend", {**S3, "bucket": "acme..state"}, "backend.bucket", "two adjacent dots"),
+    ("backend", {**S3, "bucket": "10.0.0.1"}, "backend.bucket", "IP address"),
+    ("backend", {**S3, "bucket": "xn--acme"}, "backend.bucket", "reserves"),
+    ("backend", {**S3, "key": "/iam/ci.tfstate"}, "backend.key", "starts or ends with '/'"),
+    ("backend", {**S3, "key": "iam//ci.tfstate"}, "backend.key", "'//'"),
+    ("backend", {**S3, "key": "iam/../ci.tfstate"}, "backend.key", "'..'"),
+    ("backend", {**S3, "key": "iam/\tci"}, "backend.key", "control character"),
+    ("backend", {**S3, "key": "k" * 1025}, "backend.key", "1024 bytes"),
+    ("backend", {**S3, "region": "eu-central"}, "backend.region", "not an AWS region"),
+    ("backend", {**S3, "encrypt": False}, "backend.encrypt", "false is rejected"),
+    ("backend", {**S3, "kms_key_id": "my-key"}, "backend.kms_key_id", "not a KMS key"),
+    ("backend", {**S3, "dynamodb_table": "t"}, "backend.dynamodb_table", "3-255"),
+    ("backend", {**S3, "use_lockfile": False}, "backend.use_lockfile", "nothing would lock the state"),
+    ("backend", {**S3, "buckett": "x"}, "backend.buckett", "did you mean 'bucket'?"),
+    ("backend", {**S3, "profile": ""}, "backend.profile", "is empty"),
     ("user", ["ci-bot"], "user", "a map"),
 ]
 
@@ -143,10 +167,29 @@ def test_every_problem_is_reported_at_once():
         (f"{STMT}.effect", "Deny"),
         ("permissions.groups[0].custom_policy.description", 'x" } resource "null" "y" { ${path.cwd} %{if true}'),
         ("authentication", {"access_key": False, "console": False}),
+        ("backend", {}),
+        ("backend", S3),
+        ("backend", {**S3, "bucket": "acme.tfstate-2024", "key": "iam/users/Zoë ci.tfstate", "region": "us-gov-west-1"}),
+        ("backend", {**S3, "kms_key_id": "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}),
+        ("backend", {**S3, "kms_key_id": "alias/tfstate"}),
+        ("backend", {**S3, "use_lockfile": False, "dynamodb_table": "tf-locks", "profile": "state-admin"}),
     ],
 )
 def test_good_values_load(path, value):
     assert A.parse(with_(path, value))
+
+
+def test_s3_backend_defaults_and_the_dynamodb_deprecation_note():
+    backend = A.parse(with_("backend", S3)).backend
+    assert isinstance(backend, A.S3Backend)
+    assert (backend.region, backend.encrypt, backend.use_lockfile, backend.dynamodb_table, backend.profile) == (
+        None, True, True, None, None)
+    assert backend.notes() == []
+    legacy = A.parse(with_("backend", {**S3, "dynamodb_table": "tf-locks"})).backend
+    assert "deprecated" in legacy.notes()[0] and "use_lockfile" in legacy.notes()[0]
+    assert isinstance(A.parse(base()).backend, A.LocalBackend)
+    loaded = A.parse(with_("backend", {**S3, "dynamodb_table": "tf-locks"}))
+    assert A.loads(A.dumps(loaded)) == loaded
 
 
 def test_dates_stay_text_and_round_trip():

@@ -420,6 +420,14 @@ COMMAND_MODULES: list[str] = ["tfiam_tui.commands.wizard", "tfiam_tui.commands.l
                               "tfiam_tui.commands.ask"]
 
 
+def _raised(module: str, name: str) -> type[BaseException] | tuple[()]:
+    """The exception class ``tfiam_tui.engine.<module>.<name>`` for an ``except`` clause, or
+    ``()`` (matches nothing) when that module was never imported: then nothing can have
+    raised it.  Python evaluates an ``except`` clause only when an exception reaches it."""
+    loaded = sys.modules.get(f"{__package__}.engine.{module}")
+    return getattr(loaded, name) if loaded is not None else ()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -430,32 +438,29 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return Exit.OK
-    from .engine import secrets
-    from .engine.terraform import TerraformFailed, TerraformNotFound
-    from .engine.verify import PreflightError
-    from .engine.workspace import WorkspaceEdited
-
+    # Error classes are looked up only when an error is being matched (see _raised): importing
+    # them up front would cost `tfiam validate` boto3 and python-gnupg (~0.1-0.3 s) for nothing.
     try:
         return int(args.func(args, console))
     except answers_mod.AnswersError as exc:
         console.error(str(exc))
         console.error("nothing was written")
         return Exit.INVALID_ANSWERS
-    except (TerraformNotFound, secrets.GpgNotFound) as exc:
+    except (_raised("terraform", "TerraformNotFound"), _raised("secrets", "GpgNotFound")) as exc:
         console.error(str(exc))
         return Exit.MISSING_TOOL
-    except TerraformFailed as exc:
+    except _raised("terraform", "TerraformFailed") as exc:
         from .engine.remote_state import explain_lock
 
         console.error(explain_lock(exc, getattr(args, "answers", None)) or str(exc))
         return Exit.INTERRUPTED if getattr(exc, "interrupted", False) else Exit.TERRAFORM_FAILED
-    except secrets.PgpError as exc:  # DecryptError, or a keyring tfiam cannot use
+    except _raised("secrets", "PgpError") as exc:  # DecryptError, or a keyring tfiam cannot use
         console.error(str(exc))
         return Exit.DECRYPT_FAILED
-    except WorkspaceEdited as exc:
+    except _raised("workspace", "WorkspaceEdited") as exc:
         console.error(str(exc))
         return Exit.REFUSED
-    except PreflightError as exc:
+    except _raised("verify", "PreflightError") as exc:
         console.error(f"{exc}. Nothing was written.")
         return Exit.AWS_UNAVAILABLE
     except KeyboardInterrupt:

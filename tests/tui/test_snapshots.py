@@ -40,6 +40,7 @@ def test_step_snapshot(snap_compare, prefilled, step, size):
         if step != "provider":
             pilot.app.goto(step)
         await pilot.pause(0.5)  # keyring listed by its worker
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause()
 
     assert snap_compare(prefilled(), terminal_size=size, run_before=go)
@@ -50,10 +51,11 @@ def test_new_wizard_with_errors_snapshot(snap_compare, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
     async def go(pilot):
-        await pilot.press("ctrl+n")
-        await pilot.pause()
-        pilot.app.clear_notifications()  # the toast says it too; its fade is timing-dependent
-        await pilot.pause()
+        screen = pilot.app.screen
+        screen.show_all = True  # what Next does, without its toast (whose fade is timing-dependent)
+        screen.refresh_problems()
+        await pilot.pause(0.3)
+        await pilot.wait_for_scheduled_animations()
 
     app = create_app(session=Session(terraform_bin="terraform-not-installed-for-snapshots"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=go)

@@ -71,7 +71,7 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
         if not (args.run or questionary.confirm("Run it now (init, plan, your confirmation, apply, verify)?",
                                                 default=False).unsafe_ask()):
             return Exit.OK
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D / the terminal went away
         console.say("")
         try:
             target = Path(default_save if not Path(default_save).exists() else default_save + ".draft")
@@ -79,7 +79,7 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
                                    default=True).unsafe_ask():
                 ask.save_draft(interview.data, target)
                 console.say(f"Saved a draft to {target}; continue with: tfiam ask --answers {target}")
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, EOFError):
             pass
         return Exit.INTERRUPTED
 

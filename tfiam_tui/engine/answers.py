@@ -307,6 +307,12 @@ def _kms_key(value: str) -> str:
     return value
 
 
+def _profile_name(value: str) -> str:
+    if not value.strip():
+        raise _fail("profile", "is empty; name a profile from your AWS config, or use null for provider.profile")
+    return value
+
+
 def _dynamodb_table(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_.-]{3,255}", value):
         raise _fail(
@@ -438,7 +444,7 @@ class S3Backend(_Strict):
     kms_key_id: Annotated[str, AfterValidator(_kms_key)] | None = None
     use_lockfile: bool = True
     dynamodb_table: Annotated[str, AfterValidator(_dynamodb_table)] | None = None
-    profile: Annotated[str, Field(min_length=1)] | None = None  # None: provider.profile
+    profile: Annotated[str, AfterValidator(_profile_name)] | None = None  # None: provider.profile
 
     @model_validator(mode="after")
     def _some_lock(self) -> "S3Backend":

@@ -116,6 +116,7 @@ class Pipeline:
         self.lock_timeout = lock_timeout
         self._checked = False
         self.timings = Timings()  # seconds per step (tfiam replay --timings)
+        self._outputs: dict | None = None  # `terraform output` since the last init/apply
 
     # ------------------------------------------------------------------ steps
 
@@ -189,6 +190,7 @@ class Pipeline:
     def init(self, step: remote_state.InitStep | None = None) -> Iterator:
         """terraform init (with the S3 backend configuration; migrating as ``step`` says)."""
         options = remote_state.init_options(step) if step is not None else {}
+        self._outputs = None
         yield from self.runner.init(backend_config=remote_state.backend_config_file(self.answers), **options)
 
     def before_init(self, step: remote_state.InitStep) -> list[Path]:
@@ -224,6 +226,7 @@ class Pipeline:
         """Apply exactly the reviewed plan file; never plans again."""
         if self.summary is None:
             raise RuntimeError("apply() needs a successful plan() first")
+        self._outputs = None
         yield from self.runner.apply(PLAN_FILE, lock_timeout=self.lock_timeout)
         plan_path = self.workspace_dir / PLAN_FILE
         if plan_path.exists():  # applied plans are stale; terraform would refuse them anyway
@@ -231,7 +234,11 @@ class Pipeline:
 
     @timed("output")
     def outputs(self) -> dict:
-        return read_outputs(self.runner)
+        """The root outputs.  ``terraform output`` runs once after an apply (credentials and
+        verify both need them), not once per caller."""
+        if self._outputs is None:
+            self._outputs = read_outputs(self.runner)
+        return dict(self._outputs)
 
     def credentials(self, passphrase: str | None = None) -> Credentials:
         outputs = self.outputs()

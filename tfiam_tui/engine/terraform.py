@@ -329,10 +329,10 @@ def cli_config_notice() -> str | None:
     )
 
 
-# plugin_cache_dir set in an HCL (`plugin_cache_dir = ...`) or JSON (`"plugin_cache_dir": ...`)
-# CLI configuration file.  A line-based regex, not an HCL parser: a setting commented out
-# with #, // or /* on its own line does not count; one inside a multi-line comment would.
-_PLUGIN_CACHE_SETTING = re.compile(r'^[ \t]*"?plugin_cache_dir"?[ \t]*[=:]', re.MULTILINE)
+# plugin_cache_dir set in an HCL (`plugin_cache_dir = ...` starting a line) or JSON
+# (`"plugin_cache_dir": ...`) CLI configuration file.  A regex, not an HCL parser: a
+# setting commented out with # or // does not count; one inside a /* ... */ comment would.
+_PLUGIN_CACHE_SETTING = re.compile(r'^[ \t]*plugin_cache_dir[ \t]*=|"plugin_cache_dir"[ \t]*:', re.MULTILINE)
 
 
 def _cli_config_files(env: dict[str, str]) -> list[Path]:

@@ -152,9 +152,11 @@ class Session:
     def preinit(self, data: dict[str, Any], workspace_dir: Path | None) -> bool:
         """Background init as soon as the provider answers are complete.  Returns False
         when it could not start yet (provider incomplete, workspace unknown)."""
+        import shutil
+
         answers = provisional_answers(data)
-        if answers is None or workspace_dir is None:
-            return False
+        if answers is None or workspace_dir is None or shutil.which(self.terraform_bin) is None:
+            return False  # nothing is written for a run that cannot start
         try:
             self.ensure_init(answers, workspace_dir, lambda _event: None)
         except Exception:  # the run screen repeats init and shows the error in full
