@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
+import uuid
 import shutil
 import subprocess
 import threading
@@ -86,11 +88,11 @@ def test_ctrl_c_during_apply_saves_state_and_the_next_run_finishes(
     tmp_path, moto_endpoint, gnupghome, tf_plugin_dir
 ):
     assert shutil.which("tmux"), "tmux is required for the real-terminal tests"
-    proxy = SlowProxy(moto_endpoint, "CreateAccessKey", delay=6)
+    proxy = SlowProxy(moto_endpoint, "CreateAccessKey", delay=15)
     name = "interrupted-e2e"
     answers = answers_file(tmp_path, "ci-bot.yaml", proxy.url, user__name=name,
                            permissions__groups=[{"name": "interrupted-group"}])
-    session = f"tfiam-int-{tmp_path.name}"[:50]
+    session = f"tfiam-int-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # unique across concurrent runs
     env = " ".join(f"{k}={v}" for k, v in {
         "HOME": str(Path.home()), "GNUPGHOME": gnupghome.home,
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -103,6 +105,11 @@ def test_ctrl_c_during_apply_saves_state_and_the_next_run_finishes(
         _wait_for(session, "aws_iam_access_key.this[0]: Creating...", timeout=120)
         assert proxy.held.wait(10)
         subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
+        _wait_for(session, "asked terraform to stop", timeout=10)
+        # a second Ctrl-C asks before forcing terraform out; the operator says no
+        subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
+        _wait_for(session, "Force it to stop now?", timeout=10)
+        subprocess.run(["tmux", "send-keys", "-t", session, "n", "Enter"], check=True)
         screen = _wait_for(session, "TFIAM-EXIT=", timeout=60)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

@@ -147,12 +147,22 @@ def test_lock_error_in_plain_output_is_found_too_and_other_failures_are_not_lock
     assert remote_state.explain_lock(other) is None
 
 
+def test_a_plan_made_stale_by_another_run_says_to_run_again():
+    stale = TerraformFailed("apply", 1, ["Error: Saved plan is stale"], diagnostics=[Diagnostic(
+        "error", "Saved plan is stale", "The given plan file can no longer be applied because the state was "
+        "changed by another operation after the plan was created.")])
+    text = remote_state.explain_failure(stale, "a.yaml")
+    assert "another run changed the state" in text and "Run the same command again" in text
+    assert remote_state.explain_failure(TerraformFailed("apply", 1, ["Error: boom"])) is None
+
+
 def test_read_lock_finds_the_s3_lock_object_then_the_dynamodb_item(moto_endpoint):
     bucket = new_bucket(moto_endpoint)
     table = f"locks-{uuid.uuid4().hex[:8]}"
     data = {"version": 1, "provider": {"region": REGION, "endpoint": moto_endpoint}, "user": {"name": "x"},
             "backend": {"type": "s3", "bucket": bucket, "key": "a/b.tfstate", "dynamodb_table": table}}
     a = A.parse(data)
+    assert remote_state.read_lock(a) is None  # neither the lock object nor the table exists
     ddb = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name=REGION)
     ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],

@@ -17,7 +17,7 @@ IAM_CHANGE_PASSWORD = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 # Strings a careless template would mangle: quotes, backslashes, Terraform
 # interpolation, HTML, percent signs, non-ASCII.
 HOSTILE_RESOURCE = 'arn:aws:s3:::bucket/"quoted"\\back/${var.x}/%{if}/<b>&amp;/ünïcødé/*'
-HOSTILE_DESCRIPTION = 'Reads "the" bucket \\ ${not_interpolated} %{nor_this} <i>&</i> ✓'
+HOSTILE_DESCRIPTION = 'Reads "the" bucket \\ ${not_interpolated} %{nor_this} <i>&</i> Zoë ¶'
 
 
 @dataclass

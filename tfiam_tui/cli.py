@@ -98,9 +98,23 @@ def _run_step(events, console: Console, what: str):
     return run_to_end(events, on_event=lambda e: _render_event(e, console), check=True)
 
 
+def _ask_force_stop() -> bool:
+    """A second Ctrl-C while terraform saves state: ask before forcing it out."""
+    if not _is_terminal():
+        return False
+    print("\ntfiam: terraform is still stopping and saving state. Force it to stop now? "
+          "Its state may be lost. [y/N] ", end="", file=sys.stderr, flush=True)
+    try:
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+    except (KeyboardInterrupt, EOFError):
+        return False
+
+
 def _apply_reporting_progress(pipeline, console: Console) -> None:
     """Apply; if it fails or is interrupted, say what was and was not created."""
     from .engine.terraform import ResourceProgress, TerraformFailed, run_to_end
+
+    pipeline.runner.confirm_force_stop = _ask_force_stop
 
     done: list[str] = []
     failed: list[str] = []
@@ -450,9 +464,9 @@ def main(argv: list[str] | None = None) -> int:
         console.error(str(exc))
         return Exit.MISSING_TOOL
     except _raised("terraform", "TerraformFailed") as exc:
-        from .engine.remote_state import explain_lock
+        from .engine.remote_state import explain_failure
 
-        console.error(explain_lock(exc, getattr(args, "answers", None)) or str(exc))
+        console.error(explain_failure(exc, getattr(args, "answers", None)) or str(exc))
         return Exit.INTERRUPTED if getattr(exc, "interrupted", False) else Exit.TERRAFORM_FAILED
     except _raised("secrets", "PgpError") as exc:  # DecryptError, or a keyring tfiam cannot use
         console.error(str(exc))

@@ -3,7 +3,9 @@ the first question to a verified user and decrypted credentials."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import uuid
 import subprocess
 import time
 from pathlib import Path
@@ -53,7 +55,7 @@ def test_ask_sandbox_run_to_a_verified_user(tmp_path, empty_gnupghome, tf_plugin
     command = (f"cd {tmp_path} && env HOME={home} GNUPGHOME={empty_gnupghome} TERM=xterm "
                f"{TFIAM} ask --sandbox --run --save {saved} --plugin-dir {tf_plugin_dir}; "
                f"echo TFIAM-EXIT=$?; sleep 120")
-    term = Terminal(f"tfiam-ask-{tmp_path.name}"[:40], command)
+    term = Terminal(f"tfiam-ask-{os.getpid()}-{uuid.uuid4().hex[:8]}", command)  # unique across concurrent runs
     try:
         term.answer("AWS region", "Enter")
         term.answer("Credentials:", "Enter")

@@ -79,6 +79,11 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
     except bootstrap.BootstrapError as exc:
         console.error(f"{exc}. Nothing was created.")
         return Exit.INVALID_ANSWERS
+    except Exception as exc:  # botocore: access denied, throttled, ...
+        if not remote_state.is_aws_error(exc):
+            raise
+        console.error(f"could not look at the bucket: {exc}. Nothing was created.")
+        return Exit.AWS_UNAVAILABLE
     for line in inventory.lines():
         console.say(f"  {line}")
 

@@ -42,7 +42,13 @@ def cmd_unlock(args: argparse.Namespace, console) -> int:
         return Exit.OK
     target = remote_state.state_url(loaded)
     _aws_check(loaded, console)
-    lock = remote_state.read_lock(loaded)
+    try:
+        lock = remote_state.read_lock(loaded)
+    except Exception as exc:  # botocore: access denied, ...
+        if not remote_state.is_aws_error(exc):
+            raise
+        console.error(f"could not read the lock of {target}: {exc}")
+        return Exit.AWS_UNAVAILABLE
     if lock is None:
         console.say(f"{target} is not locked. Nothing to do.")
         return Exit.OK

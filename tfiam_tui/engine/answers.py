@@ -325,12 +325,12 @@ def _dynamodb_table(value: str) -> str:
 
 def _policy_description(value: str) -> str:
     """IAM's CreatePolicy pattern: tab, line breaks and U+0020-U+00FF (Latin-1) only."""
-    bad = [c for c in value if not (c in "\t\n\r" or " " <= c <= "\u00ff")]
+    bad = [c for c in value if not (c in "\t\n" or " " <= c <= "\u00ff")]
     if bad:
         raise _fail(
             "description",
             "has the character {c!r}; IAM policy descriptions allow only Latin-1 text "
-            "(U+0020-U+00FF), tabs and line breaks",
+            "(U+0020-U+00FF), tabs and line breaks (\\n; a carriage return would not come back as typed)",
             {"c": bad[0]},
         )
     return value

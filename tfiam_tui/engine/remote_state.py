@@ -7,9 +7,10 @@ Three jobs, all about the ``s3`` backend of a tfiam workspace (``backend.type: s
   -backend-config=s3.tfbackend`` reads.  Every value is an escaped HCL string literal;
   a stand-in endpoint (``provider.endpoint``) is used for S3, DynamoDB, STS and IAM with
   path-style addressing and the checks only real AWS can answer skipped.
-* **The lock**: :func:`explain_lock` reads who holds the lock out of terraform's
-  "Error acquiring the state lock" diagnostic and says how to get on; :func:`read_lock` reads it from the lock
-  object (``KEY.tflock``) or the DynamoDB item, for ``tfiam unlock``.
+* **The lock**: :func:`explain_failure` reads who holds the lock out of terraform's
+  "Error acquiring the state lock" diagnostic and says how to get on (or that another
+  run made the saved plan stale); :func:`read_lock` reads the lock from the lock object
+  (``KEY.tflock``) or the DynamoDB item, for ``tfiam unlock``.
 * **Migration** from local state: :func:`plan_init` decides how ``terraform init`` must
   run (plainly, ``-migrate-state``, or ``-reconfigure``) and refuses to overwrite a
   different state already in the bucket; :func:`finish_init` checks that the remote state
@@ -35,7 +36,7 @@ BACKEND_CONFIG_FILE = "s3.tfbackend"
 LOCAL_STATE = "terraform.tfstate"
 LOCAL_BACKUP = "terraform.tfstate.backup"
 LOCK_SUFFIX = ".tflock"  # S3 native locking (use_lockfile): the lock is the object KEY.tflock
-DEFAULT_LOCK_TIMEOUT = "10s"
+DEFAULT_LOCK_TIMEOUT = "10s"  # how long plan/apply wait for the lock (replay's --lock-timeout default)
 LOCK_ERROR_SUMMARY = "Error acquiring the state lock"
 
 
@@ -164,6 +165,13 @@ def _error_code(exc: Exception) -> str:
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
+def is_aws_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is botocore's (an AWS answer or a connection problem)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return isinstance(exc, (BotoCoreError, ClientError))
+
+
 # --------------------------------------------------------------------------- the lock
 
 
@@ -264,6 +272,20 @@ def explain_lock(failure: TerraformFailed, answers_path: str | None = None) -> s
     return "\n".join(lines)
 
 
+def explain_failure(failure: TerraformFailed, answers_path: str | None = None) -> str | None:
+    """What to tell the operator about a failure caused by another run on the same state
+    (the lock is held; or the saved plan went stale because another run applied first);
+    None for any other failure."""
+    explained = explain_lock(failure, answers_path)
+    if explained is None and any(d.summary == "Saved plan is stale" for d in failure.diagnostics):
+        explained = (
+            f"terraform {failure.command}: the saved plan is stale: another run changed the state after "
+            "this plan was made, so nothing was applied. Run the same command again to plan from the "
+            "current state."
+        )
+    return explained
+
+
 def read_lock(answers: Answers, credentials: tuple[str, str] | None = None) -> LockInfo | None:
     """The lock on the answers' state as stored in AWS: the S3 lock object, then the
     DynamoDB item.  None when the state is not locked."""
@@ -274,8 +296,8 @@ def read_lock(answers: Answers, credentials: tuple[str, str] | None = None) -> L
         s3 = client(answers, "s3", credentials)
         try:
             body = s3.get_object(Bucket=backend.bucket, Key=backend.key + LOCK_SUFFIX)["Body"].read()
-        except Exception as exc:  # botocore ClientError: NoSuchKey means no lock
-            if _error_code(exc) not in ("NoSuchKey", "404"):
+        except Exception as exc:  # botocore ClientError: no such key (or bucket) means no lock
+            if _error_code(exc) not in ("NoSuchKey", "404", "NoSuchBucket"):
                 raise
         else:
             found = LockInfo.from_json(body)
@@ -283,11 +305,16 @@ def read_lock(answers: Answers, credentials: tuple[str, str] | None = None) -> L
                 return found
     if backend.dynamodb_table:
         table = client(answers, "dynamodb", credentials)
-        item = table.get_item(
-            TableName=backend.dynamodb_table,
-            Key={"LockID": {"S": f"{backend.bucket}/{backend.key}"}},
-            ConsistentRead=True,
-        ).get("Item")
+        try:
+            item = table.get_item(
+                TableName=backend.dynamodb_table,
+                Key={"LockID": {"S": f"{backend.bucket}/{backend.key}"}},
+                ConsistentRead=True,
+            ).get("Item")
+        except Exception as exc:
+            if _error_code(exc) != "ResourceNotFoundException":  # no table, no lock
+                raise
+            item = None
         if item and "Info" in item:
             return LockInfo.from_json(item["Info"].get("S", ""))
     return None
@@ -384,6 +411,8 @@ def remote_state(answers: Answers, credentials: tuple[str, str] | None = None) -
                 f"the bucket {backend.bucket!r} does not exist (region {region(answers)}); "
                 "create it first: tfiam backend bootstrap ANSWERS"
             ) from None
+        if code:
+            raise MigrationError(f"cannot read {state_url(answers)}: {exc}") from None
         raise
     return json.loads(body) if body.strip() else None
 

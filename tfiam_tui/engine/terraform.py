@@ -307,6 +307,7 @@ class _Run:
     proc: subprocess.Popen[str]
     lines: queue.Queue[tuple[str, str | None]] = field(default_factory=queue.Queue)
     sigint_sent: bool = False
+    forced: bool = False  # the operator confirmed a second SIGINT (terraform's forced exit)
 
 
 # -------------------------------------------------------------------------- runner
@@ -401,6 +402,10 @@ class Runner:
         self.extra_env = dict(extra_env or {})
         self.invocations: list[list[str]] = []
         self.sigints_sent = 0
+        # Asked (by the front) when the operator interrupts again while terraform is still
+        # stopping: True sends terraform a second SIGINT, its forced exit, which can lose
+        # state.  None (the default): never; later interrupts only print a notice.
+        self.confirm_force_stop: Callable[[], bool] | None = None
         self._lock = threading.Lock()
         self._current: _Run | None = None
         self._builder = _CommandBuilder(working_dir=str(self.workdir), terraform_bin_path=terraform_bin)
@@ -604,16 +609,41 @@ class Runner:
             raise TerraformFailed(command, proc.returncode, err.strip().splitlines()[-_TAIL_LINES:])
         return out
 
+    def _force_stop_if_confirmed(self, run: _Run) -> bool:
+        """A later interrupt: ask the front whether to force terraform out (its second
+        SIGINT); True if it was sent."""
+        if self.confirm_force_stop is None or run.forced or run.proc.poll() is not None:
+            return False
+        if not self.confirm_force_stop():
+            return False
+        with self._lock:
+            if run.proc.poll() is not None:
+                return False
+            run.forced = True
+            self.sigints_sent += 1
+            try:
+                os.kill(run.proc.pid, signal.SIGINT)  # terraform's forced exit
+            except ProcessLookupError:
+                return False
+        return True
+
     def _request_stop(self, run: _Run) -> bool:
         """Send the run's one SIGINT, or queue a notice if it was already sent."""
         with self._lock:
             if run.proc.poll() is not None:
                 return False
-            if run.sigint_sent:
-                run.lines.put(
-                    ("tfiam", "tfiam: already asked terraform to stop; still waiting for it to exit "
-                              "(killing it could lose state).")
-                )
+            again = run.sigint_sent
+        if again:
+            if self._force_stop_if_confirmed(run):
+                run.lines.put(("tfiam", "tfiam: forced terraform to stop; its state may be incomplete."))
+                return True
+            run.lines.put(
+                ("tfiam", "tfiam: already asked terraform to stop; still waiting for it to exit "
+                          "(killing it could lose state).")
+            )
+            return False
+        with self._lock:
+            if run.proc.poll() is not None:
                 return False
             run.sigint_sent = True
             self.sigints_sent += 1
@@ -634,7 +664,10 @@ class Runner:
             except subprocess.TimeoutExpired:
                 continue
             except KeyboardInterrupt:
-                print("tfiam: still waiting for terraform to exit (killing it could lose state).", file=sys.stderr)
+                if self._force_stop_if_confirmed(run):
+                    print("tfiam: forced terraform to stop; its state may be incomplete.", file=sys.stderr)
+                else:
+                    print("tfiam: still waiting for terraform to exit (killing it could lose state).", file=sys.stderr)
 
     def _stream(self, command: str, argv: list[str], *, mode: str) -> Iterator[Event]:
         """Start the process and return its event generator (starting is eager, so a
