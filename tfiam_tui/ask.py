@@ -280,6 +280,9 @@ class Interview:
                  self.confirm("Require a new password at first sign-in?",
                               default=_get(self.data, "authentication.password_reset_required", True)))
             self.text("authentication.password_length", "Password length:", default=20, transform=int)
+            _set(self.data, "authentication.enforce_mfa",
+                 self.confirm("Require MFA? (until the person signs in with MFA, only setting it up is allowed)",
+                              default=_get(self.data, "authentication.enforce_mfa", True)))
         if kind != "none":
             self.pgp_key()
 

@@ -191,6 +191,15 @@ def _paged(client: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
     return items
 
 
+def _session(region: str, profile: str | None, credentials: tuple[str, str] | None) -> Any:
+    """A boto3 session: explicit credentials (the sandbox's), else the profile or the default chain."""
+    if credentials is not None:
+        return boto3.session.Session(
+            aws_access_key_id=credentials[0], aws_secret_access_key=credentials[1], region_name=region
+        )
+    return boto3.session.Session(profile_name=profile, region_name=region)
+
+
 def verify(
     expected: Expected,
     *,
@@ -218,12 +227,7 @@ def verify(
     """
     retry = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30)
     try:
-        if credentials is not None:
-            session = boto3.session.Session(
-                aws_access_key_id=credentials[0], aws_secret_access_key=credentials[1], region_name=region
-            )
-        else:
-            session = boto3.session.Session(profile_name=profile, region_name=region)
+        session = _session(region, profile, credentials)
         iam = session.client("iam", endpoint_url=endpoint, config=retry)
     except (BotoCoreError, ValueError) as exc:
         return [Check("connect to the AWS API", False, _error_text(exc))]
@@ -442,12 +446,7 @@ def preflight(
     where = endpoint or f"AWS STS in {region}"
     config = Config(connect_timeout=timeout, read_timeout=timeout * 2, retries={"max_attempts": 2, "mode": "standard"})
     try:
-        if credentials is not None:
-            session = boto3.session.Session(
-                aws_access_key_id=credentials[0], aws_secret_access_key=credentials[1], region_name=region
-            )
-        else:
-            session = boto3.session.Session(profile_name=profile, region_name=region)
+        session = _session(region, profile, credentials)
         return session.client("sts", endpoint_url=endpoint, config=config).get_caller_identity()["Arn"]
     except ProfileNotFound:
         raise PreflightError(
