@@ -330,7 +330,7 @@ RACE = textwrap.dedent('''
 
     write = S3Backend.put_object
     def slow_write(self, *args, **kwargs):
-        time.sleep(0.3)  # widen the gap between moto's If-None-Match check and its write
+        time.sleep(1.0)  # widen the gap between moto's If-None-Match check and its write
         return write(self, *args, **kwargs)
     S3Backend.put_object = slow_write
 
@@ -354,15 +354,16 @@ RACE = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.parametrize("mode,winners", [("plain", 4), ("filled", 1)])
-def test_only_one_of_four_racing_lock_writes_wins_in_the_sandbox(tmp_path, mode, winners):
-    """moto checks If-None-Match and then writes: four racing lock writes all win
+@pytest.mark.parametrize("mode", ["plain", "filled"])
+def test_only_one_of_four_racing_lock_writes_wins_in_the_sandbox(tmp_path, mode):
+    """moto checks If-None-Match and then writes: several racing lock writes win
     ("plain", documenting the gap).  With the sandbox's fill exactly one does."""
     script = tmp_path / "race.py"
     script.write_text(RACE)
     done = subprocess.run([sys.executable, str(script), mode], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == winners
+    winners = json.loads(done.stdout)
+    assert winners == 1 if mode == "filled" else winners > 1
 
 
 def test_tls_only_bucket_policy_lets_the_sandbox_in_but_other_denies_still_hold(moto_endpoint):

@@ -44,3 +44,22 @@ async def wait_for(pilot, condition, timeout: float = 120.0, step: float = 0.2) 
             raise AssertionError(f"timed out after {timeout}s on screen {screen_name(pilot.app)}: "
                                  f"{pilot.app.screen.query_one('#run-status').render() if pilot.app.screen.query('#run-status') else ''}")
         await pilot.pause(step)
+
+
+async def settle(pilot) -> None:
+    """Bring the app to a state that does not depend on time, for a screenshot.
+
+    What made snapshots flaky: a focused Input's cursor blinks every 0.5 s, so a screenshot
+    taken "after 0.5 s" caught it on or off depending on machine load (same text, different
+    SVG).  Here: no animations, workers (the keyring listing) finished, and the cursor held
+    steady (visible) instead of blinking.  Test-only: the product keeps its blinking cursor.
+    """
+    app = pilot.app
+    app.animation_level = "none"
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    for widget in app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False  # the cursor stays visible; its timer stops
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()

@@ -1,7 +1,11 @@
-"""SVG snapshots of every question step at 80x24 and 120x40 (pytest-textual-snapshot).
+"""SVG snapshots of every step at 80x24 and 120x40 (pytest-textual-snapshot).
 
 Review changes with ``pytest tests/tui/test_snapshots.py --snapshot-report`` and accept
 them with ``--snapshot-update``; the SVGs are committed under ``__snapshots__``.
+
+Every screenshot is taken after :func:`helpers.settle`: no animations, workers done and
+the input cursor held steady.  (The blinking cursor is what made these flaky under load:
+the same text, with the cursor caught on or off.)
 """
 
 from __future__ import annotations
@@ -10,12 +14,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from tfiam_tui.tui.app import create_app
 from tfiam_tui.tui.session import Session
 
+from .helpers import settle, wait_for
+from .scripted import ScriptedSession
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ci-bot.yaml"
 STEPS = ["provider", "user", "permissions", "authentication", "backend", "review"]
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 
 
 @pytest.fixture
@@ -26,24 +35,52 @@ def prefilled(tmp_path, monkeypatch, empty_gnupghome):
     monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     shutil.copy(EXAMPLE, tmp_path / "ci-bot.yaml")
 
-    def make():
-        session = Session(workspace="/srv/tfiam/ci-bot", terraform_bin="terraform-not-installed-for-snapshots")
+    def make(session_class=Session):
+        session = session_class(workspace="/srv/tfiam/ci-bot", terraform_bin="terraform-not-installed-for-snapshots")
         return create_app(answers_path="ci-bot.yaml", session=session)
 
     return make
 
 
-@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@SIZES
 @pytest.mark.parametrize("step", STEPS)
 def test_step_snapshot(snap_compare, prefilled, step, size):
     async def go(pilot):
         if step != "provider":
             pilot.app.goto(step)
-        await pilot.pause(0.5)  # keyring listed by its worker
-        await pilot.wait_for_scheduled_animations()
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(prefilled(), terminal_size=size, run_before=go)
+
+
+@SIZES
+def test_run_screen_with_the_plan_summary_snapshot(snap_compare, prefilled, size):
+    """The run screen once the plan is in: the log, the summary, a row per resource, Apply…"""
+
+    async def go(pilot):
+        pilot.app.goto("run")
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "phase", "") == "planned", timeout=20)
+        await settle(pilot)
+
+    assert snap_compare(prefilled(ScriptedSession), terminal_size=size, run_before=go)
+
+
+@SIZES
+def test_result_screen_with_checklist_and_masked_secret_snapshot(snap_compare, prefilled, size):
+    """The result screen: every check ok, the key id shown, the secret masked."""
+
+    async def go(pilot):
+        app = pilot.app
+        app.goto("run")
+        await wait_for(pilot, lambda: getattr(app.screen, "phase", "") == "planned", timeout=20)
+        app.screen._confirmed(True)
+        await wait_for(pilot, lambda: getattr(app.screen, "phase", "") == "applied", timeout=20)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: getattr(app.screen, "_creds", None) is not None, timeout=20)
+        app.screen.query_one("#save-path", Input).value = "ci-bot.credentials"  # not the temp folder's path
+        await settle(pilot)
+
+    assert snap_compare(prefilled(ScriptedSession), terminal_size=size, run_before=go)
 
 
 def test_new_wizard_with_errors_snapshot(snap_compare, tmp_path, monkeypatch):
@@ -54,8 +91,7 @@ def test_new_wizard_with_errors_snapshot(snap_compare, tmp_path, monkeypatch):
         screen = pilot.app.screen
         screen.show_all = True  # what Next does, without its toast (whose fade is timing-dependent)
         screen.refresh_problems()
-        await pilot.pause(0.3)
-        await pilot.wait_for_scheduled_animations()
+        await settle(pilot)
 
     app = create_app(session=Session(terraform_bin="terraform-not-installed-for-snapshots"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=go)

@@ -1,0 +1,98 @@
+"""A wizard session whose "terraform" is a script: the run and result screens get the
+same events and results a real run gives, instantly and identically every time, so
+their snapshots can be compared.  (The real thing runs in test_flow.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tfiam_tui.engine import verify
+from tfiam_tui.engine.pipeline import Credentials, PlanSummary
+from tfiam_tui.engine.terraform import ChangeSummary, Finished, Line, PlannedChange, ResourceProgress
+from tfiam_tui.tui.session import Session
+
+CHANGES = [
+    ("create", "aws_iam_group.this[\"ci-group\"]"),
+    ("create", "aws_iam_group_policy_attachment.managed[\"ci-group|PowerUserAccess\"]"),
+    ("create", "aws_iam_policy.custom[\"ci-group\"]"),
+    ("create", "aws_iam_user.this"),
+    ("create", "aws_iam_access_key.this[0]"),
+]
+ACCOUNT = "123456789012"
+
+
+class ScriptedRunner:
+    def __init__(self) -> None:
+        self.sigints_sent = 0
+
+    def interrupt(self) -> bool:
+        self.sigints_sent += 1
+        return self.sigints_sent == 1
+
+
+class ScriptedPipeline:
+    """The Pipeline methods the run and result screens call, with canned answers."""
+
+    def __init__(self, answers: Any) -> None:
+        self.answers = answers
+        self.runner = ScriptedRunner()
+        self.summary: PlanSummary | None = None
+
+    def check(self) -> None:
+        pass
+
+    def preflight(self) -> str:
+        return f"arn:aws:iam::{ACCOUNT}:user/admin"
+
+    def edited_files(self) -> list[str]:
+        return []
+
+    def prepare(self, *, overwrite_edits: bool = False) -> None:
+        pass
+
+    def plan(self):
+        yield Line("Terraform will perform the following actions:")
+        for action, address in CHANGES:
+            yield Line(f"  # {address} will be created")
+            yield PlannedChange(address, action)
+        yield ChangeSummary(len(CHANGES), 0, 0, "plan")
+        yield Line(f"Plan: {len(CHANGES)} to add, 0 to change, 0 to destroy.")
+        self.summary = PlanSummary(add=len(CHANGES), changes=list(CHANGES))
+        yield Finished("plan", 2, True, 1.0)
+
+    def apply(self):
+        for action, address in CHANGES:
+            yield ResourceProgress(address, action, "start")
+            yield Line(f"{address}: Creating...")
+            yield ResourceProgress(address, action, "complete")
+            yield Line(f"{address}: Creation complete after 1s")
+        yield Finished("apply", 0, True, 2.0)
+
+    def credentials(self, passphrase: str | None = None) -> Credentials:
+        return Credentials(user_name=self.answers.user.name,
+                           user_arn=f"arn:aws:iam::{ACCOUNT}:user/{self.answers.user.name}",
+                           access_key_id="AKIAIOSFODNN7EXAMPLE",
+                           secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+
+    def verify(self, credentials: Credentials | None = None) -> list[verify.Check]:
+        name = self.answers.user.name
+        return [
+            verify.Check(f"user {name} exists", True, f"arn:aws:iam::{ACCOUNT}:user/{name}"),
+            verify.Check("tags match", True),
+            verify.Check("member of ci-group", True),
+            verify.Check("access key works", credentials is not None, f"sts says user/{name}"),
+        ]
+
+
+class ScriptedSession(Session):
+    def new_pipeline(self, answers, workspace_dir: Path):
+        self.pipeline = ScriptedPipeline(answers)
+        return self.pipeline
+
+    def ensure_init(self, answers, workspace_dir, on_event) -> bool:
+        for text in ("Initializing the backend...", "Terraform has been successfully initialized!"):
+            on_event(Line(text))
+        on_event(Finished("init", 0, None, 1.0))
+        self.init_state = "done"
+        return True
