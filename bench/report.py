@@ -48,7 +48,7 @@ def table(title: str, rows: list[Row], *, left: str = "tfiam", right: str = "raw
     head = [title, f"{left} median", "min", "max", f"{right} median", "min", "max", f"{left}/{right}"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
-        ratio = f"{row.ratio:.3f}" if row.ratio is not None else ""
+        ratio = f"{row.ratio:.3f}" if row.ratio else ""  # none where only one side does the step
         cells = [row.label, *_cells(row.tfiam, row.unit), *_cells(row.raw, row.unit), ratio]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

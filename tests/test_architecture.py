@@ -47,3 +47,20 @@ def test_only_the_engine_starts_processes():
             assert "import subprocess" not in text and "os.system" not in text, path
         if path != ENGINE / "terraform.py":
             assert "generate_cmd_string" not in text and "python_terraform" not in text, path
+
+
+def test_the_fronts_share_one_copy_of_the_pick_lists():
+    """Regions, profiles and the shipped managed policies live in the engine
+    (engine/choices.py, reading the policy list through engine/catalogue.py); no front
+    keeps its own copy, and both fronts import the engine's."""
+    package = ENGINE.parent
+    assert not (package / "tui" / "choices.py").exists() and not (package / "tui" / "policies.py").exists()
+    readers = [p for p in package.rglob("*.py") if "managed_policies.json" in p.read_text()]
+    assert readers == [ENGINE / "catalogue.py"]
+    for path in [package / "ask.py", *(package / "tui").rglob("*.py")]:
+        assert "botocore" not in path.read_text(), f"{path} reads AWS data itself; use tfiam_tui.engine.choices"
+    from tfiam_tui.engine import choices
+
+    assert any(r.code == "eu-central-1" for r in choices.regions())
+    assert "PowerUserAccess" in {p.name for p in choices.search_policies("power user")}
+    assert "from .engine import choices" in (package / "ask.py").read_text()

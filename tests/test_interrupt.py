@@ -70,8 +70,9 @@ class SlowProxy:
 
 
 def _pane(session: str) -> str:
-    return subprocess.run(["tmux", "capture-pane", "-p", "-J", "-S", "-200", "-t", session],
-                          capture_output=True, text=True).stdout
+    out = subprocess.run(["tmux", "capture-pane", "-p", "-J", "-S", "-200", "-t", session],
+                         capture_output=True, text=True)
+    return out.stdout if out.returncode == 0 else f"(no screen: {out.stderr.strip()})"
 
 
 def _wait_for(session: str, text: str, timeout: float) -> str:
@@ -88,7 +89,7 @@ def test_ctrl_c_during_apply_saves_state_and_the_next_run_finishes(
     tmp_path, moto_endpoint, gnupghome, tf_plugin_dir
 ):
     assert shutil.which("tmux"), "tmux is required for the real-terminal tests"
-    proxy = SlowProxy(moto_endpoint, "CreateAccessKey", delay=15)
+    proxy = SlowProxy(moto_endpoint, "CreateAccessKey", delay=8)
     name = "interrupted-e2e"
     answers = answers_file(tmp_path, "ci-bot.yaml", proxy.url, user__name=name,
                            permissions__groups=[{"name": "interrupted-group"}])
@@ -105,11 +106,6 @@ def test_ctrl_c_during_apply_saves_state_and_the_next_run_finishes(
         _wait_for(session, "aws_iam_access_key.this[0]: Creating...", timeout=120)
         assert proxy.held.wait(10)
         subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
-        _wait_for(session, "asked terraform to stop", timeout=10)
-        # a second Ctrl-C asks before forcing terraform out; the operator says no
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
-        _wait_for(session, "Force it to stop now?", timeout=10)
-        subprocess.run(["tmux", "send-keys", "-t", session, "n", "Enter"], check=True)
         screen = _wait_for(session, "TFIAM-EXIT=", timeout=60)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

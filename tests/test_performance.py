@@ -1,7 +1,8 @@
 """What keeps tfiam from adding to terraform's own time (issue 8; figures: ``python -m bench``).
 
 * A whole ``tfiam replay`` starts terraform exactly once per step: version, init, plan,
-  apply, output (counted by a ``--terraform-bin`` wrapper that logs its argv).
+  apply (counted by a ``--terraform-bin`` wrapper that logs its argv).  No ``terraform
+  output``: the apply's ``-json`` stream reports the outputs already.
 * Providers go to one shared plugin cache, never copied into each workspace; the
   operator's own cache (``TF_PLUGIN_CACHE_DIR`` or ``plugin_cache_dir`` in the CLI
   configuration) wins.  A fake provider in a *packed* mirror stands in for a registry
@@ -21,7 +22,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tfiam_tui.engine import answers as answers_mod
 from tfiam_tui.engine.exitcodes import Exit
+from tfiam_tui.engine.pipeline import Pipeline
 from tfiam_tui.engine.terraform import Runner, run_to_end
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,7 +70,7 @@ def test_a_replay_runs_each_terraform_command_once_and_links_the_provider(
     assert result.returncode == Exit.OK, result.stdout + result.stderr
     assert "[ok] access key works" in result.stdout  # credentials decrypted and verified ...
     commands = [line.split()[0] for line in log.read_text().splitlines()]
-    assert commands == ["version", "init", "plan", "apply", "output"]  # ... from one `terraform output`
+    assert commands == ["version", "init", "plan", "apply"]  # ... with the outputs the apply reported
     apply_argv = log.read_text().splitlines()[3].split()
     assert apply_argv[-1] == "tfiam.tfplan"  # the reviewed plan, not a second plan
 
@@ -84,6 +87,36 @@ def test_a_replay_runs_each_terraform_command_once_and_links_the_provider(
     assert installed and all(p.is_symlink() for p in installed)
     assert str(os.readlink(installed[0])).startswith(str(cache))
     assert disk_bytes(ws / ".terraform") < 1_000_000
+
+
+OUTPUTS = """
+resource "terraform_data" "user" {
+  input = "alice"
+}
+output "user_name" {
+  value = terraform_data.user.output
+}
+output "nothing" {
+  value = null
+}
+"""
+
+
+@pytest.mark.parametrize("sensitive", [False, True])
+def test_outputs_come_from_the_apply_unless_one_is_sensitive(tmp_path, terraform_bin, sensitive):
+    """The apply's -json stream carries the outputs (not sensitive ones), so no `terraform
+    output` is needed after it; with a sensitive output tfiam asks terraform once."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    extra = 'output "token" {\n  value     = "s3cr3t"\n  sensitive = true\n}\n' if sensitive else ""
+    (ws / "main.tf").write_text(OUTPUTS + extra)
+    pipeline = Pipeline(answers_mod.load(REPO / "examples" / "ci-bot.yaml"), ws, terraform_bin=terraform_bin)
+    for step in (pipeline.init(), pipeline.plan(), pipeline.apply()):
+        assert run_to_end(step).ok
+    expected = {"user_name": "alice", **({"token": "s3cr3t"} if sensitive else {})}
+    assert pipeline.outputs() == expected
+    assert pipeline.outputs() == expected  # asked twice (credentials, verify): terraform runs once at most
+    assert [argv[1] for argv in pipeline.runner.invocations] == ["init", "plan", "apply"] + (["output"] if sensitive else [])
 
 
 # --------------------------------------------------------------------------- the shared plugin cache

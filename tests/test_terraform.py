@@ -371,3 +371,48 @@ terraform {
     assert installed and all(p.is_symlink() for p in installed)
     assert Path(os.path.realpath(installed[0])).is_relative_to(os.path.realpath(tf_plugin_dir))
     assert _size_without_following_links(ws) < 1_000_000
+
+
+# A stand-in for a terraform that is slow to stop: the first SIGINT starts a clean
+# shutdown (here: 3 s of "saving state"); a second one forces it out, as terraform does.
+SLOW_TO_STOP = """#!/bin/bash
+if [ "$1" = "version" ]; then echo '{"terraform_version": "1.11.4"}'; exit 0; fi
+stops=0
+trap 'stops=$((stops+1)); if [ $stops -ge 2 ]; then echo forced; exit 130; fi; echo stopping' INT
+echo '{"@message": "started", "type": "log"}'
+for i in $(seq 1 30); do sleep 0.1; done
+echo '{"@message": "state saved", "type": "log"}'
+exit 1
+"""
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_second_interrupt_asks_before_forcing_terraform_out(tmp_path, force):
+    fake = tmp_path / "slow-terraform"
+    fake.write_text(SLOW_TO_STOP)
+    fake.chmod(0o755)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "x.tfplan").write_text("a saved plan")
+    runner = Runner(ws, terraform_bin=str(fake))
+    asked = []
+    runner.confirm_force_stop = lambda: asked.append(True) or force
+    texts = []
+    for event in runner.apply("x.tfplan"):
+        if isinstance(event, Line):
+            texts.append(event.text)
+            if event.text == "started":
+                assert runner.interrupt() is True  # the one clean stop
+                time.sleep(0.5)
+                assert runner.interrupt() is force  # asked first; forces only on yes
+        if isinstance(event, Finished):
+            finished = event
+    assert asked == [True]
+    assert runner.sigints_sent == (2 if force else 1)
+    if force:
+        assert "forced" in texts and "state saved" not in texts
+        assert any("its state may be incomplete" in t for t in texts)
+    else:
+        assert "state saved" in texts  # it was left to finish its clean stop
+        assert any("still waiting" in t for t in texts)
+    assert finished.interrupted

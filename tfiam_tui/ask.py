@@ -129,7 +129,7 @@ class Interview:
     # ------------------------------------------------------------------ steps
 
     def provider(self) -> None:
-        from .tui import choices
+        from .engine import choices
 
         self.say("\n1/5 Provider: where and how Terraform talks to AWS")
         codes = [r.code for r in choices.regions()]
@@ -207,14 +207,14 @@ class Interview:
         self.show_findings()
 
     def group(self, i: int) -> None:
-        from .tui import policies
+        from .engine import choices
 
         base = f"permissions.groups[{i}]"
         self.text(f"{base}.name", "Group name:")
         arns = list(_get(self.data, f"{base}.managed_policies", []) or [])
         _set(self.data, f"{base}.managed_policies", arns)
-        by_name = {p.name: p.arn for p in policies.managed_policies()}
-        meta = {p.name: p.description[:70] for p in policies.managed_policies()}
+        by_name = {p.name: p.arn for p in choices.managed_policies()}
+        meta = {p.name: p.description[:70] for p in choices.managed_policies()}
         if arns:
             self.say(f"  managed policies: {', '.join(arns)}")
             if not self.confirm("Keep these managed policies?", default=True):

@@ -211,3 +211,86 @@ async def test_command_palette_jumps_only_to_reachable_steps():
         app.jump("review")
         await pilot.pause()
         assert screen_name(app) == "provider"  # step 1 is not done yet
+
+
+async def test_state_step_s3_fields_are_the_engines_and_each_rule_sits_under_its_field(tmp_path):
+    source = tmp_path / "bot.yaml"
+    source.write_text((EXAMPLES / "ci-bot.yaml").read_text())
+    app = create_app(answers_path=str(source), session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.goto("backend")
+        await pilot.pause()
+        assert not app.screen.query_one("#s3-box").display
+        app.screen.query_one("#type-s3").value = True
+        await pilot.pause()
+        assert app.screen.query_one("#s3-box").display
+        assert app.form.get("backend.key") == "iam/users/ci-bot.tfstate"  # a sensible key, typed over at will
+        await type_into(pilot, "#s3-bucket", "Team_State")
+        await type_into(pilot, "#s3-region", "mars-1")
+        await type_into(pilot, "#s3-kms-key-id", "my key")
+        app.screen.query_one("#s3-encrypt").value = False
+        app.screen.query_one("#s3-use-lockfile").value = False
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen_name(app) == "backend"
+        errors = shown_errors(app)
+        assert "has uppercase letters" in errors["backend.bucket"]
+        assert "is not an AWS region" in errors["backend.region"]
+        assert "always stores it encrypted" in errors["backend.encrypt"]
+        assert "is not a KMS key" in errors["backend.kms_key_id"]
+        await type_into(pilot, "#s3-bucket", "")
+        assert "0 characters long" in shown_errors(app)["backend.bucket"]  # the rule, not "None is not a string"
+
+        await type_into(pilot, "#s3-bucket", "team-state")
+        await type_into(pilot, "#s3-region", "")
+        await type_into(pilot, "#s3-kms-key-id", "alias/terraform-state")
+        await type_into(pilot, "#s3-profile", "")
+        app.screen.query_one("#s3-encrypt").value = True
+        await pilot.pause()
+        assert "nothing would lock the state" in shown_errors(app)["backend.use_lockfile"]
+        await type_into(pilot, "#s3-dynamodb-table", "tf-locks")  # the old way still locks...
+        assert not shown_errors(app)
+        assert "deprecated" in str(app.screen.query_one("#backend-note").render())  # ...with a note
+        # switching to Local and back keeps what was typed
+        app.screen.query_one("#type-local").value = True
+        await pilot.pause()
+        assert app.form.get("backend") == {"type": "local"}
+        app.screen.query_one("#type-s3").value = True
+        await pilot.pause()
+        assert app.form.get("backend.bucket") == "team-state"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen_name(app) == "review"
+        assert "s3://team-state/iam/users/ci-bot.tfstate (eu-central-1, DynamoDB tf-locks)" in str(
+            app.screen.query_one("#summary").render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = answers_mod.load(source).backend
+    assert (saved.type, saved.bucket, saved.key, saved.region, saved.kms_key_id, saved.use_lockfile,
+            saved.dynamodb_table, saved.profile, saved.encrypt) == (
+        "s3", "team-state", "iam/users/ci-bot.tfstate", None, "alias/terraform-state", False, "tf-locks", None, True)
+
+
+async def test_console_user_gets_mfa_by_default_and_the_linter_says_why_on_the_step():
+    app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=no_terraform_session())
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.goto("authentication")
+        await pilot.pause()
+        mfa = app.screen.query_one("#enforce-mfa")
+        assert not mfa.display or not app.screen.query_one("#console-box").display  # access key only: hidden
+        app.screen.query_one("#kind-console").value = True
+        await pilot.pause()
+        assert app.screen.query_one("#console-box").display and mfa.value is True
+        assert app.form.get("authentication.enforce_mfa") is True
+        assert "TFIAM052" not in str(app.screen.query_one("#auth-findings").render())
+        mfa.value = False
+        await pilot.pause()
+        findings = str(app.screen.query_one("#auth-findings").render())
+        assert "authentication.enforce_mfa" in findings and "leaked password" in findings
+        app.screen.query_one("#kind-both").value = True
+        mfa.value = True
+        await pilot.pause()
+        assert "calls made with the access key alone are denied" in str(app.screen.query_one("#auth-findings").render())
+        app.goto("review")
+        await pilot.pause()
+        assert "MFA required" in str(app.screen.query_one("#summary").render())

@@ -228,14 +228,17 @@ class Pipeline:
             raise RuntimeError("apply() needs a successful plan() first")
         self._outputs = None
         yield from self.runner.apply(PLAN_FILE, lock_timeout=self.lock_timeout)
+        reported = self.runner.applied_outputs
+        if reported is not None and not any(item.get("sensitive") for item in reported.values()):
+            self._outputs = _values(reported)  # what `terraform output` would say; one process fewer
         plan_path = self.workspace_dir / PLAN_FILE
         if plan_path.exists():  # applied plans are stale; terraform would refuse them anyway
             plan_path.unlink()
 
     @timed("output")
     def outputs(self) -> dict:
-        """The root outputs.  ``terraform output`` runs once after an apply (credentials and
-        verify both need them), not once per caller."""
+        """The root outputs: as the apply reported them, else from one ``terraform output``
+        (credentials and verify both need them; terraform runs for neither a second time)."""
         if self._outputs is None:
             self._outputs = read_outputs(self.runner)
         return dict(self._outputs)
@@ -282,7 +285,11 @@ class Pipeline:
 
 def read_outputs(runner: Runner) -> dict:
     """The root outputs as plain values (``terraform output -json``)."""
-    raw = runner.output()
+    return _values(runner.output())
+
+
+def _values(raw: dict) -> dict:
+    """``{name: {"value", "type", "sensitive"}}`` -> ``{name: value}``."""
     return {name: (item.get("value") if isinstance(item, dict) else item) for name, item in raw.items()}
 
 

@@ -19,7 +19,7 @@ Events:
 * :class:`Line` - one line of output, as soon as terraform prints it.  For
   ``plan``/``apply`` (run with ``-json``) this is the human ``@message``.
 * :class:`PlannedChange`, :class:`ResourceProgress`, :class:`ChangeSummary`,
-  :class:`Diagnostic` - parsed from terraform's machine-readable UI.
+  :class:`Diagnostic`, :class:`OutputValues` - parsed from terraform's machine-readable UI.
 * :class:`Finished` - always last: exit code, whether there are changes,
   duration, whether it was interrupted.
 
@@ -122,6 +122,15 @@ class Diagnostic:
 
 
 @dataclass(frozen=True)
+class OutputValues:
+    """The root outputs in terraform's ``-json`` UI.  After ``apply``: ``{name: {"value",
+    "type", "sensitive"}}`` as ``terraform output -json`` gives them, except that sensitive
+    values are left out (nulls are left out by both); after ``plan``: planned actions only."""
+
+    outputs: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Finished:
     """Always the last event of a command.
 
@@ -143,7 +152,7 @@ class Finished:
         return self.returncode == 0 or (self.command == "plan" and self.returncode == 2)
 
 
-Event = Line | PlannedChange | ResourceProgress | ChangeSummary | Diagnostic | Finished
+Event = Line | PlannedChange | ResourceProgress | ChangeSummary | Diagnostic | OutputValues | Finished
 
 
 # ----------------------------------------------------------------------- exceptions
@@ -283,6 +292,8 @@ def _json_events(raw: str) -> list[Event]:
                 str(ch.get("operation", "")),
             )
         )
+    elif kind == "outputs" and isinstance(obj.get("outputs"), dict):
+        events.append(OutputValues(dict(obj["outputs"])))
     elif kind == "diagnostic":
         diag = _diagnostic(obj.get("diagnostic", {}))
         events.extend(Line(f"  {text}") for text in diag.detail.splitlines())
@@ -402,6 +413,9 @@ class Runner:
         self.extra_env = dict(extra_env or {})
         self.invocations: list[list[str]] = []
         self.sigints_sent = 0
+        # The outputs the last apply() reported in its -json stream (see OutputValues), so
+        # the caller may skip a `terraform output`; None until an apply reports them.
+        self.applied_outputs: dict[str, Any] | None = None
         # Asked (by the front) when the operator interrupts again while terraform is still
         # stopping: True sends terraform a second SIGINT, its forced exit, which can lose
         # state.  None (the default): never; later interrupts only print a notice.
@@ -494,6 +508,7 @@ class Runner:
         argv = self._argv(
             "apply", str(plan_file), input=False, no_color=IsFlagged, json=IsFlagged, lock_timeout=lock_timeout
         )
+        self.applied_outputs = None
         return self._stream("apply", argv, mode="jsonl")
 
     def output(self, *, values_only: bool = False) -> dict[str, Any]:
@@ -518,7 +533,8 @@ class Runner:
     def interrupt(self) -> bool:
         """Ask the running terraform to stop (thread-safe; for the TUI).
 
-        The first call sends one SIGINT; later calls only add a notice line.
+        The first call sends one SIGINT; later calls add a notice line, or, when
+        ``confirm_force_stop`` is set and says yes, send the forcing second SIGINT.
         Returns True when a SIGINT was sent now.
         """
         with self._lock:
@@ -712,6 +728,8 @@ class Runner:
                         event = outbox.popleft()
                         if isinstance(event, ChangeSummary):
                             summary = event
+                        elif isinstance(event, OutputValues) and run.command == "apply":
+                            self.applied_outputs = event.outputs
                         yield event
                         continue
                     try:

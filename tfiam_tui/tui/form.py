@@ -57,6 +57,7 @@ def default_data() -> dict[str, Any]:
             "password_reset_required": True,
             "password_length": 20,
             "pgp_key": None,
+            "enforce_mfa": False,
         },
         "backend": {"type": "local"},
     }

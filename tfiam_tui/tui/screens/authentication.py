@@ -10,6 +10,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, RadioBut
 from textual.widgets.option_list import Option
 
 from ...engine.answers import Problem
+from ...engine.sandbox_keys import SANDBOX_EMAIL
 from ..widgets.field import Field, FieldError
 from .base import StepScreen
 
@@ -44,6 +45,9 @@ class AuthenticationScreen(StepScreen):
                            name="authentication.password_reset_required", id="reset", compact=True)
             yield Field("Password length (8-128)", Input(str(form.get("authentication.password_length") or 20),
                         id="password-length", type="integer", compact=True), "authentication.password_length")
+            yield Field("MFA", Checkbox("Require MFA: until the person signs in with MFA, they can only set it up",
+                                        bool(form.get("authentication.enforce_mfa")), name="authentication.enforce_mfa",
+                                        id="enforce-mfa", compact=True), "authentication.enforce_mfa")
         with Vertical(id="pgp-box"):
             yield Label("PGP key from your GnuPG keyring (enter picks)", classes="field-label")
             yield OptionList(Option("reading your keyring…", disabled=True), id="key-list")
@@ -58,8 +62,10 @@ class AuthenticationScreen(StepScreen):
                 yield Input(placeholder="Passphrase again", password=True, id="new-pass2", compact=True)
                 with Horizontal(classes="row"):
                     yield Button("Create key", id="create-key", variant="primary", compact=True)
-                    yield Static("", id="new-key-status")
+                    yield Static("", id="new-key-status", markup=False)
                 yield FieldError("new_key")
+        yield Label("Findings", classes="field-label")
+        yield Static("", id="auth-findings", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -93,12 +99,18 @@ class AuthenticationScreen(StepScreen):
         listing.clear_options()
         if error:
             listing.add_option(Option(f"gpg: {error}", disabled=True))
-        if not keys and not error:
+        if self.wizard.session.sandbox:
+            listing.add_option(Option(f"The sandbox's throwaway key <{SANDBOX_EMAIL}>  (sandbox only; no GnuPG "
+                                      "set-up needed)", id=SANDBOX_EMAIL))
+        elif not keys and not error:
             listing.add_option(Option("no keys in your keyring: give a key file, or create a key below", disabled=True))
         for key in keys:
             can = "encrypts" if key.can_encrypt else "CANNOT encrypt"
             label = f"{key.name or '?'} <{key.email}>  {key.fingerprint[-16:]}  {can}"
             listing.add_option(Option(label, id=key.fingerprint, disabled=not key.can_encrypt))
+        usable = [i for i in range(listing.option_count) if not listing.get_option_at_index(i).disabled]
+        if usable:
+            listing.highlighted = usable[0]  # Enter picks it once the list has the focus
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "key-list" and event.option.id:
@@ -111,6 +123,8 @@ class AuthenticationScreen(StepScreen):
         flags = dict((k, f) for k, _l, f in KINDS)[key]
         self.form.set("authentication.access_key", flags[0])
         self.form.set("authentication.console", flags[1])
+        if key == "console" and "authentication.enforce_mfa" not in self.touched:
+            self.query_one("#enforce-mfa", Checkbox).value = True  # a person's password: MFA by default
         self._show_boxes()
         self.refresh_problems()
 
@@ -139,6 +153,11 @@ class AuthenticationScreen(StepScreen):
             self.focus_next()
             return
         super().on_input_submitted(event)
+
+    def refresh_problems(self) -> list[Problem]:
+        problems = super().refresh_problems()
+        self.query_one("#auth-findings", Static).update(self.wizard.findings_text(("authentication",)))
+        return problems
 
     def extra_problems(self) -> list[Problem]:
         if self.pgp_problem:
@@ -209,7 +228,11 @@ class AuthenticationScreen(StepScreen):
         if not (access or console):
             self.wizard.go_next(self.STEP)
             return
-        self.check_key_worker(self.form.get("authentication.pgp_key"))
+        ref = self.form.get("authentication.pgp_key")
+        if self.wizard.session.sandbox and ref == SANDBOX_EMAIL:
+            self.wizard.go_next(self.STEP)  # the engine makes (or reuses) the sandbox key at run time
+            return
+        self.check_key_worker(ref)
 
     @work(thread=True, exclusive=True, group="keys", exit_on_error=False)
     def check_key_worker(self, ref: str) -> None:

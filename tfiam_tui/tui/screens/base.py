@@ -74,7 +74,7 @@ class StepScreen(Screen):
             with VerticalScroll(id="form"):
                 if self.INTRO:
                     yield Static(self.INTRO, classes="intro")
-                yield Static("", id="step-errors")
+                yield Static("", id="step-errors", markup=False)
                 yield from self.form_fields()
         with Horizontal(id="nav"):
             yield from self.nav_buttons()

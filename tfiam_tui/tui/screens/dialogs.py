@@ -26,7 +26,7 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(id="dialog"):
             yield Label(self.title_text, id="dialog-title")
             if self.body:
-                yield Static(self.body, id="dialog-body")
+                yield Static(self.body, id="dialog-body", markup=False)
             with Horizontal(id="dialog-buttons"):
                 yield Button(self.cancel_label, id="cancel", variant="primary")
                 yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "default")

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
 
-from .. import policies
+from ...engine import choices
 from ..widgets.field import Field, FieldError
 from .base import StepScreen
 
@@ -67,7 +67,7 @@ class PermissionsScreen(StepScreen):
                           compact=True), "permissions.user_managed_policies")
         yield FieldError("permissions")
         yield Label("Findings", classes="field-label")
-        yield Static(id="findings")
+        yield Static(id="findings", markup=False)
 
     # ---- building blocks
 
@@ -75,12 +75,12 @@ class PermissionsScreen(StepScreen):
         return list(self.form.get(f"{GROUP}.managed_policies") or [])
 
     def _other_arns(self) -> list[str]:
-        shipped = {p.arn for p in policies.managed_policies()}
+        shipped = {p.arn for p in choices.managed_policies()}
         return [arn for arn in self._selected() if arn not in shipped]
 
     def _policy_options(self, text: str) -> list[tuple[str, str, bool]]:
         selected = set(self._selected())
-        found = policies.search(text)
+        found = choices.search_policies(text)
         found.sort(key=lambda p: p.arn not in selected)
         return [(f"{p.name} — {p.description}", p.arn, p.arn in selected) for p in found]
 
@@ -122,7 +122,7 @@ class PermissionsScreen(StepScreen):
 
     def _refresh_live(self) -> None:
         self.query_one("#policy-json", Static).update(
-            Syntax(policies.policy_json(self.form.get(CUSTOM)), "json", theme="ansi_dark", background_color="default")
+            Syntax(choices.policy_json(self.form.get(CUSTOM)), "json", theme="ansi_dark", background_color="default")
         )
         self.query_one("#findings", Static).update(self.wizard.findings_text(("permissions",)))
 
@@ -167,9 +167,9 @@ class PermissionsScreen(StepScreen):
             return
         if widget.id in ("other-arns", "existing-groups", "user-policies"):
             event.stop()
-            items = policies.split_list(value)
+            items = choices.split_list(value)
             if widget.id == "other-arns":
-                shipped = {p.arn for p in policies.managed_policies()}
+                shipped = {p.arn for p in choices.managed_policies()}
                 items = [a for a in self._selected() if a in shipped] + items
                 path = f"{GROUP}.managed_policies"
             else:
@@ -179,7 +179,7 @@ class PermissionsScreen(StepScreen):
             self.touched.add(path)
         elif widget.has_class("statement-actions") or widget.has_class("statement-resources"):
             event.stop()
-            self.form.set(widget.name, policies.split_list(value))
+            self.form.set(widget.name, choices.split_list(value))
             self.touched.add(widget.name)
         else:
             super().on_input_changed(event)

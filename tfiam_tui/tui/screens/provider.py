@@ -7,7 +7,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Collapsible, Input, OptionList, Select
 from textual.widgets.option_list import Option
 
-from .. import choices
+from ...engine import choices
 from ..widgets.field import Field
 from .base import StepScreen
 

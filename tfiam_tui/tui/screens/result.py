@@ -33,7 +33,7 @@ class ResultScreen(StepScreen):
 
     def form_fields(self) -> ComposeResult:
         yield Label("Verification against the AWS API", classes="field-label")
-        yield Static("checking…", id="checklist")
+        yield Static("checking…", id="checklist", markup=False)
         with Vertical(id="decrypt-box"):
             yield Label("Passphrase of your PGP key (to decrypt the new secrets)", classes="field-label")
             with Horizontal(classes="row"):
@@ -41,9 +41,9 @@ class ResultScreen(StepScreen):
                 yield Button("Decrypt", id="decrypt", variant="primary", compact=True)
             yield FieldError("passphrase")
         with Vertical(id="creds-box"):
-            yield Static("", id="key-id")
-            yield Static("", id="secret")
-            yield Static("", id="console-login")
+            yield Static("", id="key-id", markup=False)
+            yield Static("", id="secret", markup=False)
+            yield Static("", id="console-login", markup=False)
             with Horizontal(classes="row"):
                 yield Button("Reveal", id="reveal", compact=True)
                 yield Button("Copy key id", id="copy-id", compact=True)
@@ -55,7 +55,7 @@ class ResultScreen(StepScreen):
                 yield Button("Save as .csv", id="save-csv", compact=True)
             yield FieldError("save")
         yield Label("Where things are", classes="field-label")
-        yield Static(self._where(), id="where")
+        yield Static(self._where(), id="where", markup=False)
 
     def nav_buttons(self) -> ComposeResult:
         yield Static("", classes="spacer")

@@ -38,8 +38,15 @@ def summary_text(data: dict, workspace_dir, answers_path) -> str:
         lines.append(f"Direct      {', '.join(perm['user_managed_policies'])}")
     kinds = [k for k, on in (("access key", auth["access_key"]), ("console password", auth["console"])) if on]
     lines.append(f"Sign-in     {' and '.join(kinds) or 'none'}"
+                 + (", MFA required" if auth.get("enforce_mfa") else "")
                  + (f", encrypted to {auth['pgp_key']}" if kinds else ""))
-    lines.append(f"State       {data['backend'].get('type', 'local')}")
+    backend = data["backend"]
+    if backend.get("type") == "s3":
+        lock = "S3 lock file" if backend.get("use_lockfile") else f"DynamoDB {backend.get('dynamodb_table')}"
+        lines.append(f"State       s3://{backend.get('bucket')}/{backend.get('key')} "
+                     f"({backend.get('region') or p['region']}, {lock})")
+    else:
+        lines.append("State       local (in the workspace folder)")
     lines.append(f"Workspace   {workspace_dir}")
     lines.append(f"Answers     {answers_path or 'not saved yet (saved when the run starts)'}")
     return "\n".join(lines)
@@ -52,8 +59,8 @@ class ReviewScreen(StepScreen):
     def form_fields(self) -> ComposeResult:
         form = self.form
         ws = form.workspace_dir(self.wizard.session.workspace_override)
-        yield Static(summary_text(form.data, ws, form.path), id="summary")
-        yield Static(self.wizard.findings_text(("",)), id="review-findings")
+        yield Static(summary_text(form.data, ws, form.path), id="summary", markup=False)
+        yield Static(self.wizard.findings_text(("",)), id="review-findings", markup=False)
         try:
             answers = form.answers()
             files = workspace.render(answers, PGP_PLACEHOLDER if (answers.authentication.access_key or answers.authentication.console) else None)

@@ -41,13 +41,13 @@ class RunScreen(StepScreen):
         self.overwrite_edits = False
 
     def form_fields(self) -> ComposeResult:
-        yield Static("Starting…", id="run-status")
+        yield Static("Starting…", id="run-status", markup=False)
         yield Log(id="log", max_lines=20000, auto_scroll=True)
         with Vertical(id="plan-box"):
-            yield Static("", id="plan-headline")
+            yield Static("", id="plan-headline", markup=False)
             yield ProgressBar(id="apply-progress", show_eta=False)
             yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="run-errors")
+        yield Static("", id="run-errors", markup=False)
 
     def nav_buttons(self) -> ComposeResult:
         yield Button("← Back", id="back", compact=True)

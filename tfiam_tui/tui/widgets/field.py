@@ -9,10 +9,11 @@ from textual.widgets import Label, Static
 
 
 class FieldError(Static):
-    """The rule a field breaks, shown under it; ``path`` is the answers path it reports on."""
+    """The rule a field breaks, shown under it; ``path`` is the answers path it reports on.
+    Plain text (no markup): messages quote what was typed, brackets and all."""
 
     def __init__(self, path: str, **kwargs) -> None:
-        super().__init__("", classes="field-error", **kwargs)
+        super().__init__("", classes="field-error", markup=False, **kwargs)
         self.path = path
         self.display = False
 
