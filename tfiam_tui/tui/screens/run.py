@@ -319,6 +319,9 @@ class RunScreen(StepScreen):
             lines.append(f"Created/changed: {', '.join(done) or 'nothing'}")
             if failed:
                 lines.append(f"Failed: {', '.join(failed)}")
+                if phase == "interrupted":
+                    lines.append("(A call cut off by the stop may still have finished in AWS; the verification "
+                                 "after the next run names anything left over.)")
             lines.append(f"Not done: {', '.join(left) or 'nothing'}")
             lines.append("'Plan again' plans the rest from the saved state.")
         self._status("\n".join(lines))
