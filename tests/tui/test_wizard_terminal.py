@@ -16,6 +16,8 @@ from tests.test_e2e import TFIAM
 
 pytestmark = pytest.mark.e2e
 
+UI = 120  # seconds a screen may take on a machine busy with other tests (a wait ends when the text shows)
+
 
 def keys(term: Terminal, *names: str, literal: str | None = None) -> None:
     if literal is not None:
@@ -29,36 +31,42 @@ def test_wizard_in_a_real_terminal_reaches_a_verified_user_in_the_sandbox(tmp_pa
                f"{TFIAM} --sandbox --plugin-dir {tf_plugin_dir}; echo TFIAM-EXIT=$?; sleep 120")
     term = Terminal(f"tfiam-wiz-{os.getpid()}-{uuid.uuid4().hex[:8]}", command, width=80, height=24)
     try:
-        term.wait_for("Step 1/8: Provider")
-        term.wait_for("SANDBOX")  # the permanent marker
-        keys(term, "Enter", literal="eu-central-1")
-        term.wait_for("Step 2/8: User")
+        term.wait_for("Step 1/8: Provider", timeout=UI)
+        term.wait_for("SANDBOX", timeout=UI)  # the permanent marker
+        keys(term, literal="eu-central-1")
+        term.wait_for("eu-central-1", timeout=UI)
+        keys(term, "Enter")
+        term.wait_for("Step 2/8: User", timeout=UI)
         keys(term, "Enter", literal="term bot")  # a space: the rule shows under the field
-        term.wait_for("has a space")
+        term.wait_for("has a space", timeout=UI)
         assert "Step 2/8" in term.screen()
         keys(term, "C-u")
-        keys(term, "Enter", literal="term-bot")
-        term.wait_for("Step 3/8: Permissions")
-        keys(term, "Enter", literal="term-group")
-        term.wait_for("Step 4/8: Authentication")
-        term.wait_for("sandbox's throwaway key")  # offered because of --sandbox, first in the list
+        keys(term, literal="term-bot")
+        term.wait_for("term-bot", timeout=UI)
+        keys(term, "Enter")
+        term.wait_for("Step 3/8: Permissions", timeout=UI)
+        keys(term, literal="term-group")
+        term.wait_for("term-group", timeout=UI)
+        keys(term, "Enter")
+        term.wait_for("Step 4/8: Authentication", timeout=UI)
+        term.wait_for("sandbox's throwaway key", timeout=UI)  # offered because of --sandbox, first in the list
         keys(term, "Tab")  # from the sign-in choices to the key list
         keys(term, "Enter")  # picks it: the key field below fills in
-        term.wait_for("│ sandbox@tfiam.invalid ")
+        term.wait_for("│ sandbox@tfiam.invalid ", timeout=UI)
         keys(term, "C-n")
-        term.wait_for("Step 5/8: State")
+        term.wait_for("Step 5/8: State", timeout=UI)
         keys(term, "C-n")
-        term.wait_for("Step 6/8: Review")
+        term.wait_for("Step 6/8: Review", timeout=UI)
         keys(term, "C-n")
-        term.wait_for("Step 7/8: Run")
+        term.wait_for("Step 7/8: Run", timeout=UI)
         term.wait_for("Plan ready", timeout=300)
         assert "Plan: " in term.screen() and "to add" in term.screen()
         keys(term, "Enter")  # Apply… has the focus
-        term.wait_for("Apply exactly this plan?")
+        term.wait_for("Apply exactly this plan?", timeout=UI)
         keys(term, "Tab", "Enter")  # Cancel has the focus; Tab to Apply
         term.wait_for("Applied", timeout=300)
         keys(term, "Enter")  # Continue →
-        term.wait_for("Step 8/8: Result")
+        term.wait_for("Step 8/8: Result", timeout=UI)
         term.wait_for("The account matches the answers", timeout=120)
         result = term.screen()
         keys(term, "C-q")
