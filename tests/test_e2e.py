@@ -380,3 +380,22 @@ def test_missing_or_old_tools_exit_7_and_write_nothing(tmp_path, moto_endpoint, 
     assert words in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "ws").exists()
+
+
+def test_provider_unavailable_says_how_to_fix_it_and_the_next_run_converges(
+    tmp_path, moto_endpoint, gnupghome, tf_plugin_dir
+):
+    """Offline without a mirror (here: an empty one): exit 4 with the fix; nothing applied;
+    with the mirror, the same command finishes."""
+    empty = tmp_path / "empty-mirror"
+    empty.mkdir()
+    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint, user__name="no-provider-e2e",
+                           permissions__groups=[])
+    failed = run_tfiam("replay", str(answers), "--auto-approve", "--plugin-dir", str(empty))
+    assert failed.returncode == Exit.TERRAFORM_FAILED, failed.stdout + failed.stderr
+    assert "Failed to query available provider packages" in failed.stderr
+    assert "--plugin-dir DIR" in failed.stderr and "Nothing was applied" in failed.stderr
+    with pytest.raises(iam(moto_endpoint).exceptions.NoSuchEntityException):
+        iam(moto_endpoint).get_user(UserName="no-provider-e2e")
+    again = run_tfiam("replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir)
+    assert again.returncode == Exit.OK, again.stdout + again.stderr

@@ -98,6 +98,21 @@ def _run_step(events, console: Console, what: str):
     return run_to_end(events, on_event=lambda e: _render_event(e, console), check=True)
 
 
+def _provider_install_hint(exc) -> str | None:
+    """What to do when init could not install the hashicorp/aws provider (offline, no mirror)."""
+    text = "\n".join(exc.last_lines)
+    if exc.command != "init" or "provider" not in text.lower():
+        return None
+    if not any(word in text for word in ("Failed to query available provider packages",
+                                         "Failed to install provider", "could not connect to registry",
+                                         "no available releases match", "provider registry")):
+        return None
+    return ("the hashicorp/aws provider could not be installed. Offline? Point tfiam at a local "
+            "provider mirror with --plugin-dir DIR (or TFIAM_PLUGIN_DIR), e.g. one made with "
+            "`terraform providers mirror DIR` on a connected machine; otherwise check that "
+            "registry.terraform.io is reachable. Nothing was applied; run the same command again.")
+
+
 def _ask_force_stop() -> bool:
     """A second Ctrl-C while terraform saves state: ask before forcing it out."""
     if not _is_terminal():
@@ -467,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
         from .engine.remote_state import explain_failure
 
         console.error(explain_failure(exc, getattr(args, "answers", None)) or str(exc))
+        if hint := _provider_install_hint(exc):
+            console.error(hint)
         return Exit.INTERRUPTED if getattr(exc, "interrupted", False) else Exit.TERRAFORM_FAILED
     except _raised("secrets", "PgpError") as exc:  # DecryptError, or a keyring tfiam cannot use
         console.error(str(exc))
