@@ -211,3 +211,19 @@ def test_cli_configuration_is_read_for_plugin_cache_dir(tmp_path, monkeypatch, c
     else:
         assert env["TF_PLUGIN_CACHE_DIR"] == tfiam_cache
         assert Path(tfiam_cache).is_dir()
+
+
+def test_a_new_workspace_takes_the_provider_from_the_cache_without_reinstalling(
+    tmp_path, terraform_bin, packed_mirror, monkeypatch
+):
+    """terraform >= 1.4 would reinstall (unpack and hash) for a workspace whose lock file
+    does not list the provider yet; tfiam lets it use the shared cache."""
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(packed_mirror))
+    monkeypatch.delenv("TFIAM_PLUGIN_DIR", raising=False)
+    texts = []
+    for name in ("first", "second"):
+        events = list(Runner(fake_workspace(tmp_path, name), terraform_bin=terraform_bin, plugin_dir=None).init())
+        assert events[-1].ok
+        texts.append("\n".join(e.text for e in events if hasattr(e, "text")))
+    assert "Installed example.com/acme/fake" in texts[0]
+    assert "from the shared cache directory" in texts[1], texts[1]

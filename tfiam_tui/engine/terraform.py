@@ -569,6 +569,11 @@ class Runner:
         cache = tfiam_plugin_cache(env)
         if cache is not None:
             env[PLUGIN_CACHE_ENV] = str(cache)
+            # Without this, terraform >= 1.4 ignores the cache for a workspace whose lock file
+            # does not list the provider yet (every new workspace) and installs it again.
+            # The lock file then records the checksum of this platform's package only (as it
+            # does with -plugin-dir); `terraform providers lock` adds others when needed.
+            env.setdefault("TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE", "true")
         return env
 
     # ---- internals
