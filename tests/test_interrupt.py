@@ -4,6 +4,7 @@ saves state, tfiam says what was done, and the next run finishes the job."""
 from __future__ import annotations
 
 import http.server
+import io
 import json
 import os
 import uuid
@@ -190,3 +191,52 @@ def test_tfiam_killed_mid_apply_terraform_still_saves_state_and_next_run_is_clea
                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "No changes." in again.stdout and "[FAIL]" not in again.stdout
+
+
+class DyingProxy(SlowProxy):
+    """Forwards to moto until a request with Action ``die_on`` arrives; then AWS "goes
+    away": that connection is dropped and the port refuses every later connection."""
+
+    def __init__(self, upstream: str, die_on: str):
+        super().__init__(upstream, slow_action="(none)", delay=0)
+        handler = self.server.RequestHandlerClass
+        forward = handler._forward
+        proxy = self
+
+        def dying(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            if f"Action={die_on}".encode() in body:
+                threading.Thread(target=proxy.close, daemon=True).start()
+                self.close_connection = True
+                return
+            self.rfile = io.BytesIO(body)
+            return forward(self)
+
+        handler.do_POST = dying
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_aws_going_away_mid_apply_exits_4_keeps_state_and_the_next_run_converges(
+    tmp_path, moto_endpoint, gnupghome, tf_plugin_dir
+):
+    proxy = DyingProxy(moto_endpoint, die_on="CreateAccessKey")
+    name = "goes-away-e2e"
+    answers = answers_file(tmp_path, "ci-bot.yaml", proxy.url, user__name=name,
+                           permissions__groups=[{"name": "goes-away-group"}])
+    first = subprocess.run([TFIAM, "replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    assert first.returncode == 4, first.stdout + first.stderr
+    assert "AWS stopped answering during terraform apply" in first.stderr
+    assert "Done before the stop" in first.stdout and "Not done" in first.stdout
+    state = json.loads((tmp_path / "ws" / "terraform.tfstate").read_text())
+    assert "aws_iam_user" in {r["type"] for r in state["resources"]}  # what was created is kept
+    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint, user__name=name,
+                           permissions__groups=[{"name": "goes-away-group"}])
+    again = subprocess.run([TFIAM, "replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "[FAIL]" not in again.stdout and "[ok] access key works" in again.stdout

@@ -113,6 +113,17 @@ def _provider_install_hint(exc) -> str | None:
             "registry.terraform.io is reachable. Nothing was applied; run the same command again.")
 
 
+def _unreachable_hint(exc) -> str | None:
+    """AWS (or the stand-in endpoint) stopped answering while terraform worked."""
+    text = "\n".join(exc.last_lines) + "\n".join(f"{d.summary} {d.detail}" for d in getattr(exc, "diagnostics", []))
+    if not any(word in text for word in ("connection refused", "no such host", "i/o timeout",
+                                         "connection reset by peer", "request send failed")):
+        return None
+    return (f"AWS stopped answering during terraform {exc.command} (see the errors above). What was "
+            "created is recorded in the state; when AWS (or your network, VPN or endpoint) is back, "
+            "run the same command again to finish.")
+
+
 def _ask_force_stop() -> bool:
     """A second Ctrl-C while terraform saves state: ask before forcing it out."""
     if not _is_terminal():
@@ -482,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         from .engine.remote_state import explain_failure
 
         console.error(explain_failure(exc, getattr(args, "answers", None)) or str(exc))
-        if hint := _provider_install_hint(exc):
+        if hint := _provider_install_hint(exc) or _unreachable_hint(exc):
             console.error(hint)
         return Exit.INTERRUPTED if getattr(exc, "interrupted", False) else Exit.TERRAFORM_FAILED
     except _raised("secrets", "PgpError") as exc:  # DecryptError, or a keyring tfiam cannot use

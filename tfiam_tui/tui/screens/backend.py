@@ -3,19 +3,28 @@
 The S3 fields are the engine's ``S3Backend`` (bucket, key, region, encrypt, kms_key_id,
 use_lockfile, dynamodb_table, profile); each is checked by ``answers.parse`` as it is
 typed, and its rule shows under it.
+
+With S3 chosen, "Create the bucket (and lock table) if missing…" does what
+``tfiam backend bootstrap`` does (:mod:`..bootstrap_job`, the engine's bootstrap): it
+looks and plans in a worker, asks before applying, streams terraform's lines into the
+log below the button and reports what existed and what was created.
 """
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Input, Log, RadioButton, RadioSet, Static
 
 from ...engine import choices
 from ...engine.answers import S3Backend
+from ..messages import RunPhase, TerraformLines
+from ..stream import Batcher
 from ..widgets.field import Field
 from .base import StepScreen
+from .dialogs import ConfirmScreen
 
 # Text fields that must be given (an empty one shows its rule, not "None is not a string").
 REQUIRED = ("bucket", "key")
@@ -36,6 +45,8 @@ class BackendScreen(StepScreen):
     def __init__(self) -> None:
         super().__init__()
         self._s3: dict = {}  # the S3 answers, kept while Local is picked (back to S3 restores them)
+        self._job = None  # the BootstrapJob in progress (its scratch workspace lives until it is done)
+        self.bootstrapping = False  # a bootstrap worker runs terraform
 
     def form_fields(self) -> ComposeResult:
         backend = self.form.get("backend") or {"type": "local"}
@@ -62,6 +73,10 @@ class BackendScreen(StepScreen):
                         self._input("dynamodb_table"), "backend.dynamodb_table")
             yield Field("AWS profile for the bucket (empty = the provider's credentials)",
                         self._input("profile"), "backend.profile")
+            with Horizontal(id="bootstrap-row"):
+                yield Button("Create the bucket (and lock table) if missing…", id="bootstrap", compact=True)
+            yield Static("", id="bootstrap-status", markup=False)
+            yield Log(id="bootstrap-log", max_lines=5000, auto_scroll=True)
         yield Static("", id="backend-note", markup=False, classes="warning")
 
     def _input(self, key: str, **kwargs) -> Input:
@@ -75,6 +90,8 @@ class BackendScreen(StepScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.query_one("#bootstrap-status").display = False
+        self.query_one("#bootstrap-log").display = False
         self._show()
         self.query_one("#backend-type", RadioSet).focus()
 
@@ -130,6 +147,151 @@ class BackendScreen(StepScreen):
             return
         super().on_checkbox_changed(event)
         self._show()
+
+    # ---- create the bucket (and lock table) if missing
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "bootstrap":
+            event.stop()
+            self.start_bootstrap()
+        else:
+            super().on_button_pressed(event)
+
+    def _bootstrap_status(self, text: str) -> None:
+        status = self.query_one("#bootstrap-status", Static)
+        status.update(text)
+        status.display = True
+
+    def start_bootstrap(self) -> None:
+        """Look (read-only) and plan in a worker; the confirmation comes with the plan."""
+        from ...engine import remote_state
+        from ..bootstrap_job import BootstrapJob
+        from ..session import provisional_answers
+
+        if self.bootstrapping:
+            self.notify("The bucket set-up is already running.", severity="warning")
+            return
+        answers = provisional_answers(dict(self.form.data))
+        if answers is None or remote_state.s3_backend(answers) is None:
+            self.show_all = True
+            self.refresh_problems()
+            self.notify("Fix the provider step and the S3 fields first; each problem is shown under its field.",
+                        severity="error", timeout=4)
+            return
+        self._close_job()
+        self._job = BootstrapJob.for_session(self.wizard.session, answers)
+        self.query_one("#bootstrap-log", Log).clear()
+        self.query_one("#bootstrap-log").display = True
+        self._set_running(True)
+        self._bootstrap_status("Starting…")
+        self.bootstrap_plan_worker(self._job)
+
+    def _set_running(self, running: bool) -> None:
+        self.bootstrapping = running
+        self.query_one("#bootstrap", Button).disabled = running
+
+    def _sink(self) -> Batcher:
+        return Batcher(lambda lines: self.post_message(TerraformLines(lines)), lambda _event: None)
+
+    @work(thread=True, exclusive=True, group="bootstrap", exit_on_error=False)
+    def bootstrap_plan_worker(self, job) -> None:
+        from ...engine import remote_state
+
+        post = self.post_message
+        try:
+            backend = remote_state.s3_backend(job.answers)
+            post(RunPhase("status", f"Looking for s3://{backend.bucket} in {remote_state.region(job.answers)}…"))
+            inventory = job.detect()
+            post(RunPhase("found", "\n".join(inventory.lines())))
+            post(RunPhase("status", "terraform init and plan (a scratch workspace that only manages the bucket "
+                                    "and table)…"))
+            sink = self._sink()
+            finished = job.plan(sink)
+            sink.flush()
+        except Exception as exc:  # every engine and AWS error is worded for the operator; no traceback
+            post(RunPhase("failed", f"{exc}. Nothing was created."))
+            return
+        if not finished.ok:
+            post(RunPhase("failed", f"terraform exit {finished.returncode}. Nothing was created."))
+        elif job.has_changes:
+            post(RunPhase("planned"))
+        else:
+            post(RunPhase("ready", "Nothing to create or change."))
+
+    @work(thread=True, exclusive=True, group="bootstrap", exit_on_error=False)
+    def bootstrap_apply_worker(self, job) -> None:
+        sink = self._sink()
+        try:
+            finished = job.apply(sink)
+            sink.flush()
+        except Exception as exc:
+            self.post_message(RunPhase("failed", str(exc)))
+            return
+        if finished.ok:
+            self.post_message(RunPhase("ready", "Applied."))
+        else:
+            self.post_message(RunPhase("failed", f"terraform apply exit {finished.returncode}"))
+
+    def on_terraform_lines(self, message: TerraformLines) -> None:
+        self.query_one("#bootstrap-log", Log).write_lines(message.lines)
+
+    def on_run_phase(self, message: RunPhase) -> None:
+        job = self._job
+        if job is None:
+            return
+        if message.phase == "status":
+            self._bootstrap_status(message.detail)
+        elif message.phase == "found":
+            self._bootstrap_status(f"Found:\n{message.detail}")
+        elif message.phase == "planned":
+            counts = job.counts
+            lines = [f"s3://{job.inventory.bucket} in {job.inventory.region}", "",
+                     f"Plan: {counts.add} to create, {counts.change} to change, {counts.remove} to destroy.", ""]
+            lines += job.changes()[:12]
+            self.app.push_screen(
+                ConfirmScreen("Apply exactly this plan?", "\n".join(lines), confirm="Apply", cancel="Cancel",
+                              danger=True),
+                self._bootstrap_confirmed,
+            )
+        elif message.phase == "ready":
+            report = "\n".join(job.report().lines())
+            self._bootstrap_status(f"✓ {message.detail} The backend is ready.\n{report}")
+            self._set_running(False)
+            self._close_job()
+        elif message.phase == "failed":
+            self._bootstrap_status(f"✗ {message.detail}")
+            self._set_running(False)
+            self._close_job()
+
+    def _bootstrap_confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            self._bootstrap_status("Not applied: nothing was created.")
+            self._set_running(False)
+            self._close_job()
+            return
+        self._bootstrap_status("terraform apply (exactly the plan you confirmed)…")
+        self.bootstrap_apply_worker(self._job)
+
+    def _close_job(self) -> None:
+        if self._job is not None:
+            self._job.close()
+            self._job = None
+
+    def on_unmount(self) -> None:
+        if not self.bootstrapping:
+            self._close_job()
+
+    def action_back(self) -> None:
+        if self.bootstrapping:
+            self.notify("The bucket set-up is running; wait for it to finish.", severity="warning")
+            return
+        super().action_back()
+
+    def action_next(self) -> None:
+        if self.bootstrapping:
+            self.notify("The bucket set-up is running; wait for it to finish.", severity="warning")
+            return
+        super().action_next()
 
 
 SCREEN = BackendScreen
