@@ -93,6 +93,10 @@ async def main() -> None:
     print(f"key latency while {LINES} lines streamed in {stream_time:.1f} s: median "
           f"{statistics.median(streaming) * 1000:.1f} ms, p95 {pct(streaming, 0.95) * 1000:.1f} ms, "
           f"max {max(streaming) * 1000:.1f} ms ({len(streaming)} key presses); log holds {log.line_count} lines")
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    print(f"peak RSS of this process (the wizard with {LINES} lines in its log): {peak:.0f} MB")
 
 
 if __name__ == "__main__":
