@@ -17,6 +17,8 @@ from pathlib import Path
 
 import boto3
 import pytest
+
+from tests.answers_data import apply_changes
 import yaml
 
 from tfiam_tui.engine.exitcodes import Exit
@@ -45,12 +47,7 @@ def answers_file(tmp_path: Path, example: str, endpoint: str | None, **changes) 
     if endpoint:
         data["provider"]["endpoint"] = endpoint
     data["workspace"] = "./ws"
-    for dotted, value in changes.items():
-        node = data
-        keys = dotted.split("__")
-        for key in keys[:-1]:
-            node = node.setdefault(key, {})
-        node[keys[-1]] = value
+    apply_changes(data, changes)
     path = tmp_path / "answers.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     return path

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.answers_data import apply_changes
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -54,12 +56,7 @@ def base_answers(**changes) -> dict:
             "name": "p", "statements": [stmt(["s3:GetObject"], ["arn:aws:s3:::bucket/*"])]}}]},
         "authentication": {"access_key": True, "pgp_key": "op@example.com"},
     }
-    for dotted, value in changes.items():
-        node = data
-        keys = dotted.split("__")
-        for key in keys[:-1]:
-            node = node.setdefault(key, {})
-        node[keys[-1]] = value
+    apply_changes(data, changes)
     return data
 
 

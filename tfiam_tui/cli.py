@@ -91,7 +91,7 @@ def _render_event(event, console: Console) -> None:
         console.tf(event.text)
 
 
-def _run_step(events, console: Console, what: str):
+def _run_step(events, console: Console):
     """Drain one terraform step, printing its lines; raise TerraformFailed on failure."""
     from .engine.terraform import run_to_end
 
@@ -296,7 +296,7 @@ def cmd_replay(args: argparse.Namespace, console: Console) -> int:
         if (stop := init_workspace(pipeline, console, auto_approve=args.auto_approve, step=(3, total))) is not None:
             return stop
         console.step(4, total, "terraform plan")
-        _run_step(pipeline.plan(), console, "plan")
+        _run_step(pipeline.plan(), console)
         summary = pipeline.summary
         _print_summary(summary, console)
         if summary.has_changes:

@@ -92,7 +92,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
         workspace.write(ws, bootstrap.render(loaded, inventory))
         runner = Runner(ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir)
         console.step(2, total, "terraform init (a scratch workspace that only manages the bucket and table)")
-        cli._run_step(runner.init(), console, "init")
+        cli._run_step(runner.init(), console)
         console.step(3, total, "terraform plan")
         planned: list[tuple[str, str]] = []
         counts = ChangeSummary(0, 0, 0, "plan")
@@ -104,7 +104,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
             elif isinstance(event, ChangeSummary):
                 counts = event
 
-        cli._run_step(_tee(runner.plan(), collect), console, "plan")
+        cli._run_step(_tee(runner.plan(), collect), console)
         result = bootstrap.report(inventory, planned)
         if not (counts.add or counts.change or counts.remove):
             console.step(4, total, "terraform apply: skipped, nothing to create or change")
@@ -120,7 +120,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
             console.say("Not applied.")
             return Exit.REFUSED
         console.step(4, total, "terraform apply (the plan above, nothing else)")
-        cli._run_step(runner.apply(), console, "apply")
+        cli._run_step(runner.apply(), console)
     for line in result.lines():
         console.say(f"  {line}")
     console.say(f"The backend is ready: tfiam replay {args.answers} keeps the state in {remote_state.state_url(loaded)}.")
@@ -160,7 +160,7 @@ def init_workspace(pipeline, console, *, auto_approve: bool, step: tuple[int, in
         elif backend is not None:
             what = f"terraform init (state in {plan.target})"
         console.step(*step, what)
-        cli._run_step(pipeline.init(plan), console, "init")
+        cli._run_step(pipeline.init(plan), console)
         removed += pipeline.finish_init(plan)  # "migrate": verified, then the local copy goes
     except remote_state.MigrationError as exc:
         console.error(f"{exc}. Nothing was deleted.")
