@@ -322,3 +322,65 @@ def test_real_provider_applies_boundary_user_without_drift_and_force_destroys(
     with pytest.raises(ClientError) as exc:
         moto_iam.get_user(UserName=name)
     assert _error_code(exc) == "NoSuchEntity"
+
+
+# --------------------------------------------------------------------------- one request at a time
+
+
+def test_server_applies_concurrent_requests_one_at_a_time():
+    """moto's in-memory accounts are not thread-safe: the sandbox's WSGI app must never
+    run two requests at once, though the server accepts connections on many threads."""
+    import threading
+    import time
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from tfiam_tui.engine.moto_server import one_request_at_a_time
+
+    running, most = 0, 0
+    guard = threading.Lock()
+
+    def slow_app(environ, start_response):
+        nonlocal running, most
+        with guard:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05)
+        with guard:
+            running -= 1
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return iter([b"o", b"k"])
+
+    server = make_server("127.0.0.1", 0, one_request_at_a_time(slow_app), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    bodies: list[bytes] = []
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    clients = [threading.Thread(target=lambda: bodies.append(opener.open(url, timeout=30).read())) for _ in range(8)]
+    try:
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+    finally:
+        server.shutdown()
+    assert bodies == [b"ok"] * 8
+    assert most == 1
+
+
+def test_parallel_creates_against_the_sandbox_all_land_once(moto_endpoint):
+    """What terraform's parallel apply does: many creates at once, each answered once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = [unique_name("par") for _ in range(24)]
+
+    def create(name: str) -> str:
+        return sandbox_client(moto_endpoint, "iam").create_user(UserName=name)["User"]["UserName"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        created = list(pool.map(create, names))
+    assert created == names
+    listed = {u["UserName"] for page in sandbox_client(moto_endpoint, "iam").get_paginator("list_users").paginate()
+              for u in page["Users"]}
+    assert set(names) <= listed

@@ -294,3 +294,25 @@ async def test_console_user_gets_mfa_by_default_and_the_linter_says_why_on_the_s
         app.goto("review")
         await pilot.pause()
         assert "MFA required" in str(app.screen.query_one("#summary").render())
+
+
+async def test_editing_keys_typed_in_a_burst_apply_in_the_order_typed():
+    """Textual runs bound keys (backspace, ctrl+u) only after they bubble to the App, while
+    characters go in at once; the wizard's Input applies both in order (textual#6605).
+    Keys are posted the way the terminal driver posts them, without waiting in between."""
+    from textual import events
+
+    app = create_app(session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_into(pilot, "#region", "eu-central-1")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen_name(app) == "user"
+        burst = [*"term bot", "ctrl+u", *"ci-bax", "backspace", "backspace", *"ot"]
+        for key in burst:
+            character = key if len(key) == 1 else None
+            app.post_message(events.Key(key if character != " " else "space", character))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#user-name", Input).value == "ci-bot"
+        assert app.form.get("user.name") == "ci-bot"

@@ -286,6 +286,33 @@ def install_state_backend_gaps() -> None:
     _state_gaps_installed = True
 
 
+def one_request_at_a_time(app: Any) -> Any:
+    """Wrap a WSGI app so it handles one request at a time.
+
+    moto keeps its accounts in plain dicts and lists and was not written for the
+    threaded server: under load, two of terraform's parallel requests (it creates a
+    user, a group and a policy at once) can meet half-updated state and get a 500.
+    The provider then retries a CreateUser that had in fact succeeded and fails on
+    EntityAlreadyExists.  AWS applies each call atomically; so does the sandbox now.
+    The server stays threaded so connections are still accepted while one request
+    runs; each answer is built in full under the lock.  moto answers in
+    milliseconds, so the queue costs a sandbox run nothing measurable.
+    """
+    lock = threading.Lock()
+
+    def serialised(environ: dict, start_response: Any) -> list[bytes]:
+        with lock:
+            result = app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+    return serialised
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tfiam_tui.engine.moto_server",
@@ -325,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = one_request_at_a_time(DomainDispatcherApplication(create_backend_app))
     try:
         httpd = make_server(
             args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler

@@ -6,9 +6,10 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
+from ..widgets.input import Input
 from ...engine.answers import Problem
 from ...engine.sandbox_keys import SANDBOX_EMAIL
 from ..widgets.field import Field, FieldError
@@ -72,7 +73,7 @@ class AuthenticationScreen(StepScreen):
         self.query_one("#new-key-box").display = False
         self._show_boxes()
         self.load_keys()
-        self.query_one("#kind", RadioSet).focus()
+        self.query_one("#kind", RadioSet).focus(scroll_visible=False)
 
     def _show_boxes(self) -> None:
         access, console = bool(self.form.get("authentication.access_key")), bool(self.form.get("authentication.console"))

@@ -16,8 +16,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Checkbox, Input, Log, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Log, RadioButton, RadioSet, Static
 
+from ..widgets.input import Input
 from ...engine import choices
 from ...engine.answers import S3Backend
 from ..messages import RunPhase, TerraformLines
@@ -93,7 +94,7 @@ class BackendScreen(StepScreen):
         self.query_one("#bootstrap-status").display = False
         self.query_one("#bootstrap-log").display = False
         self._show()
-        self.query_one("#backend-type", RadioSet).focus()
+        self.query_one("#backend-type", RadioSet).focus(scroll_visible=False)
 
     def _show(self) -> None:
         self.query_one("#s3-box").display = self.form.get("backend.type") == "s3"

@@ -9,8 +9,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Input, Static
+from textual.widgets import Button, Checkbox, Footer, Static
 
+from ..widgets.input import Input
 from ..form import STEPS, Problem, belongs, default_data, split_path
 from ..widgets.field import FieldError
 from ..widgets.steps import StepList
@@ -89,6 +90,10 @@ class StepScreen(Screen):
         yield Button("Next →", id="next", variant="primary", compact=True)
 
     def on_mount(self) -> None:
+        # Steps focus their first field on mount with focus(scroll_visible=False): the field
+        # is at the top of the form, and Textual's "scroll the focused widget into view",
+        # when it runs before the first layout on a busy machine, scrolled the form a line
+        # or two past the step's introduction.
         self.query_one("#step-errors").display = False
         self.refresh_problems()
 

@@ -9,8 +9,9 @@ from typing import Any
 from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, Checkbox, Label, Select, SelectionList, Static
 
+from ..widgets.input import Input
 from ...engine import choices
 from ..widgets.field import Field, FieldError
 from .base import StepScreen
@@ -114,7 +115,7 @@ class PermissionsScreen(StepScreen):
         super().on_mount()
         self._refresh_live()
         (self.query_one("#group-name", Input) if self.form.get("permissions.groups") else
-         self.query_one("#new-group", Checkbox)).focus()
+         self.query_one("#new-group", Checkbox)).focus(scroll_visible=False)
 
     def _show_boxes(self) -> None:
         self.query_one("#group-box").display = bool(self.form.get("permissions.groups"))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.suggester import SuggestFromList
-from textual.widgets import Collapsible, Input, OptionList, Select
+from textual.widgets import Collapsible, OptionList, Select
 from textual.widgets.option_list import Option
 
+from ..widgets.input import Input
 from ...engine import choices
 from ..widgets.field import Field
 from .base import StepScreen
@@ -69,7 +70,7 @@ class ProviderScreen(StepScreen):
         super().on_mount()
         options = self.query_one("#region-list", OptionList)
         options.display = options.option_count > 0
-        self.query_one("#region", Input).focus()
+        self.query_one("#region", Input).focus(scroll_visible=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "region-list" and event.option.id:

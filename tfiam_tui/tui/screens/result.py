@@ -10,8 +10,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Label, Static
 
+from ..widgets.input import Input
 from ..widgets.field import FieldError
 from .base import StepScreen
 

@@ -6,8 +6,9 @@ import datetime as dt
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Label
 
+from ..widgets.input import Input
 from ..form import Problem
 from ..widgets.field import Field, FieldError
 from .base import StepScreen
@@ -60,7 +61,7 @@ class UserScreen(StepScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#user-name", Input).focus()
+        self.query_one("#user-name", Input).focus(scroll_visible=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.prevent_default()  # the base handler runs only through super()
