@@ -8,19 +8,20 @@ import sys
 import pytest
 
 from tfiam_tui import cli
+from tfiam_tui.commands import common
 
 
 @pytest.mark.parametrize("typed,forced", [("y\n", True), ("yes\n", True), ("\n", False), ("n\n", False), ("", False)])
 def test_second_ctrl_c_prompt_forces_only_on_yes(monkeypatch, capsys, typed, forced):
-    monkeypatch.setattr(cli, "_is_terminal", lambda: True)
+    monkeypatch.setattr(common, "is_terminal", lambda: True)
     monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
-    assert cli._ask_force_stop() is forced
+    assert common.ask_force_stop() is forced
     assert "Its state may be lost. [y/N]" in capsys.readouterr().err
 
 
 def test_no_terminal_never_forces(monkeypatch):
-    monkeypatch.setattr(cli, "_is_terminal", lambda: False)
-    assert cli._ask_force_stop() is False
+    monkeypatch.setattr(common, "is_terminal", lambda: False)
+    assert common.ask_force_stop() is False
 
 
 def test_exit_codes_are_listed_in_help(capsys):

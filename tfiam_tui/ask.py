@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import os
-import sys
 from pathlib import Path
 from typing import Any, Callable
 

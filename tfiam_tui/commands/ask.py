@@ -47,7 +47,9 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
     import questionary
 
     from .. import ask
-    from ..cli import build_parser, cmd_decrypt, cmd_replay
+    from ..cli import build_parser
+    from .decrypt import cmd_decrypt
+    from .replay import cmd_replay
     from ..engine import answers as answers_mod
     from ..engine import lint as lint_mod
 

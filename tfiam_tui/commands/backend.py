@@ -33,9 +33,9 @@ def agree(question: str, auto_approve: bool, console, refused: str) -> bool:
     ``refused`` and answer no."""
     if auto_approve:
         return True
-    from ..cli import _is_terminal
+    from .common import is_terminal
 
-    if not _is_terminal():
+    if not is_terminal():
         console.error(f"no terminal to ask on, so {refused}; run again with --auto-approve to do it unattended")
         return False
     from ..prompts import confirm
@@ -54,7 +54,7 @@ def _aws_check(answers, console) -> None:
 
 
 def cmd_bootstrap(args: argparse.Namespace, console) -> int:
-    from .. import cli
+    from .common import run_step
     from ..engine import bootstrap, remote_state, workspace
     from ..engine.answers import AnswersError, Problem, load
     from ..engine.exitcodes import Exit
@@ -92,7 +92,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
         workspace.write(ws, bootstrap.render(loaded, inventory))
         runner = Runner(ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir)
         console.step(2, total, "terraform init (a scratch workspace that only manages the bucket and table)")
-        cli._run_step(runner.init(), console)
+        run_step(runner.init(), console)
         console.step(3, total, "terraform plan")
         planned: list[tuple[str, str]] = []
         counts = ChangeSummary(0, 0, 0, "plan")
@@ -104,7 +104,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
             elif isinstance(event, ChangeSummary):
                 counts = event
 
-        cli._run_step(_tee(runner.plan(), collect), console)
+        run_step(_tee(runner.plan(), collect), console)
         result = bootstrap.report(inventory, planned)
         if not (counts.add or counts.change or counts.remove):
             console.step(4, total, "terraform apply: skipped, nothing to create or change")
@@ -120,7 +120,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
             console.say("Not applied.")
             return Exit.REFUSED
         console.step(4, total, "terraform apply (the plan above, nothing else)")
-        cli._run_step(runner.apply(), console)
+        run_step(runner.apply(), console)
     for line in result.lines():
         console.say(f"  {line}")
     console.say(f"The backend is ready: tfiam replay {args.answers} keeps the state in {remote_state.state_url(loaded)}.")
@@ -138,7 +138,7 @@ def init_workspace(pipeline, console, *, auto_approve: bool, step: tuple[int, in
     """Replay's init step.  For an S3 backend: notes about the answers, then, when the
     workspace still has local state, ask before moving it to the bucket, verify the move
     and delete the local copy.  Returns None to go on, or the exit code to stop with."""
-    from .. import cli
+    from .common import run_step
     from ..engine import remote_state
     from ..engine.exitcodes import Exit
 
@@ -160,7 +160,7 @@ def init_workspace(pipeline, console, *, auto_approve: bool, step: tuple[int, in
         elif backend is not None:
             what = f"terraform init (state in {plan.target})"
         console.step(*step, what)
-        cli._run_step(pipeline.init(plan), console)
+        run_step(pipeline.init(plan), console)
         removed += pipeline.finish_init(plan)  # "migrate": verified, then the local copy goes
     except remote_state.MigrationError as exc:
         console.error(f"{exc}. Nothing was deleted.")

@@ -26,7 +26,7 @@ def register(subparsers, tf_options) -> None:
 
 
 def cmd_unlock(args: argparse.Namespace, console) -> int:
-    from .. import cli
+    from .common import run_step
     from ..engine import remote_state
     from ..engine.answers import load, workspace_dir
     from ..engine.exitcodes import Exit
@@ -76,8 +76,8 @@ def cmd_unlock(args: argparse.Namespace, console) -> int:
             for name, data in remote_state.backend_files(loaded).items():
                 (Path(scratch) / name).write_bytes(data)
             runner = Runner(Path(scratch), terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir)
-            cli._run_step(runner.init(backend_config=remote_state.BACKEND_CONFIG_FILE), console)
-        cli._run_step(runner.force_unlock(lock.id), console)
+            run_step(runner.init(backend_config=remote_state.BACKEND_CONFIG_FILE), console)
+        run_step(runner.force_unlock(lock.id), console)
     after = remote_state.read_lock(loaded)
     if after is not None and after.id == lock.id:
         console.error(f"terraform force-unlock finished, but the lock {lock.id} is still there")

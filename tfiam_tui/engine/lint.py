@@ -407,7 +407,6 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
     found = _check_action_names(stmt, cat)
     if not stmt.allow:
         return found
-    broad = stmt.broad()
     star_resource = next((r for r in stmt.resources if r.value == "*"), None)
     if stmt.not_actions:
         found.append(_finding(

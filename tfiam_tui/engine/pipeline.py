@@ -14,7 +14,6 @@ Fronts render the events (lines and typed progress) and ask their own questions
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field

@@ -1,0 +1,235 @@
+"""``tfiam replay ANSWERS``: the headless front.  Validate and lint the answers, write the
+workspace, init, plan, apply exactly that plan (after asking, or --auto-approve), verify
+against the AWS API.  CI and repeat onboarding use it; so does ``tfiam ask --run``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+
+from ..engine import answers as answers_mod
+from ..engine.exitcodes import Exit
+from .common import ask_force_stop, is_terminal, read_passphrase_file, render_event, run_step
+
+
+def register(subparsers, tf_options) -> None:
+    p = subparsers.add_parser("replay", help="validate, write the workspace, plan, apply, verify (headless)")
+    p.add_argument("answers", help="answers file (YAML)")
+    p.add_argument("--auto-approve", action="store_true", help="apply the plan without asking")
+    p.add_argument("--workspace", help="workspace folder (overrides the answers file's 'workspace')")
+    p.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
+    p.add_argument("--sandbox", action="store_true", help="run against a local stand-in AWS; touches no account")
+    p.add_argument("--passphrase-file", help="file holding your PGP key's passphrase (for the key check)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="rewrite workspace files even if they were edited by hand since tfiam wrote them")
+    p.add_argument("--strict", action="store_true", help="stop on the linter's warnings too, not only its errors")
+    p.add_argument("--lock-timeout", type=_duration, default="10s", metavar="DURATION",
+                   help="how long plan and apply wait for the state lock, e.g. 30s or 5m (default: 10s)")
+    p.add_argument("--timings", action="store_true",
+                   help="at the end, print seconds per step and tfiam's peak memory to stderr")
+    tf_options(p)
+    p.set_defaults(func=cmd_replay)
+
+
+def _duration(text: str) -> str:
+    """A terraform duration such as 10s, 5m or 1m30s (for --lock-timeout)."""
+    import re
+
+    if not re.fullmatch(r"(\d+(ms|s|m|h))+", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration; use e.g. 30s, 5m or 1m30s")
+    return text
+
+
+def _apply_reporting_progress(pipeline, console) -> None:
+    """Apply; if it fails or is interrupted, say what was and was not created."""
+    from ..engine.terraform import ResourceProgress, TerraformFailed, run_to_end
+
+    pipeline.runner.confirm_force_stop = ask_force_stop
+
+    done: list[str] = []
+    failed: list[str] = []
+
+    def on_event(event) -> None:
+        render_event(event, console)
+        if isinstance(event, ResourceProgress):
+            if event.phase == "complete":
+                done.append(event.address)
+            elif event.phase == "errored":
+                failed.append(event.address)
+
+    try:
+        run_to_end(pipeline.apply(), on_event=on_event, check=True)
+    except (KeyboardInterrupt, TerraformFailed):
+        planned = [address for _action, address in pipeline.summary.changes]
+        pending = [a for a in planned if a not in done and a not in failed]
+        console.say(f"Stopped. Done before the stop ({len(done)}): {', '.join(done) or 'nothing'}")
+        if failed:
+            console.say(f"Failed ({len(failed)}): {', '.join(failed)}")
+        console.say(f"Not done ({len(pending)}): {', '.join(pending) or 'nothing'}")
+        console.say("Terraform saved its state; run the same command again to finish the job.")
+        raise
+
+
+def _print_summary(summary, console) -> None:
+    console.say(summary.headline())
+    symbols = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "read": "<="}
+    for action, address in summary.changes:
+        console.say(f"  {symbols.get(action, action):>3} {address}")
+
+
+def _confirm(summary, auto_approve: bool, console) -> bool:
+    if auto_approve:
+        return True
+    if not is_terminal():
+        console.error(
+            "no terminal to ask for confirmation, so nothing was applied; review the plan above "
+            "and run again with --auto-approve to apply it unattended"
+        )
+        return False
+    from ..prompts import confirm
+
+    return confirm("Apply exactly this plan?", default=False)
+
+
+def _credentials_for_verify(pipeline, passphrase_file: str | None, console):
+    """Decrypt the new secrets for the key check, asking for a passphrase if needed.
+
+    Returns (credentials or None, reason it was not possible)."""
+    from ..engine import secrets
+
+    passphrase = read_passphrase_file(passphrase_file)
+    try:
+        return pipeline.credentials(passphrase), ""
+    except secrets.PgpError as exc:
+        if "passphrase" in str(exc) and passphrase is None and is_terminal():
+            from ..prompts import secret
+
+            try:
+                return pipeline.credentials(secret("Passphrase of your PGP key (to test the new key):")), ""
+            except secrets.DecryptError as again:
+                return None, str(again)
+        return None, str(exc)
+
+
+def _print_lint(findings, source: str, console) -> None:
+    """The linter's errors and warnings (info only as a count; ``tfiam lint`` shows all)."""
+    from ..engine import lint as lint_mod
+
+    shown = ("error", "warning")
+    if any(f.severity in shown for f in findings):
+        console.say(lint_mod.format_text(findings, source=f"lint {source}", severities=shown))
+
+
+def _lint_gate(loaded, source: str, strict: bool, console):
+    """Lint the answers before anything is written or started.  Returns the findings to
+    print once the run is under way, or ``None`` when they stop it (printed here)."""
+    from ..engine import lint as lint_mod
+
+    findings = lint_mod.lint(loaded)
+    if lint_mod.fails(findings, strict):
+        _print_lint(findings, source, console)
+        what = "errors" if lint_mod.fails(findings) else "warnings (--strict)"
+        console.error(f"the linter found {what}; nothing was written. Details: tfiam lint {source}")
+        return None
+    return findings
+
+
+def cmd_replay(args: argparse.Namespace, console) -> int:
+    from ..engine import pipeline as pl
+    from ..engine import verify as verify_mod
+
+    loaded = answers_mod.load(args.answers)
+    findings = _lint_gate(loaded, args.answers, args.strict, console)
+    if findings is None:
+        return Exit.LINT_FAILED
+    ws = answers_mod.workspace_dir(loaded, args.answers, args.workspace)
+    with contextlib.ExitStack() as stack:
+        extra_env: dict[str, str | None] = {}
+        if args.sandbox:
+            from ..engine.sandbox import Sandbox
+
+            sandbox = stack.enter_context(Sandbox())
+            loaded = pl.with_endpoint(loaded, sandbox.endpoint)
+            extra_env = Sandbox.env_overrides(os.environ)
+            console.say(
+                f"SANDBOX: a local stand-in AWS at {sandbox.endpoint} with dummy credentials. "
+                "Nothing here touches a real AWS account; the sandbox vanishes when tfiam exits."
+            )
+        total = 6
+        from ..engine.terraform import cli_config_notice
+
+        if notice := cli_config_notice():
+            console.say(notice)
+        _print_lint(findings, args.answers, console)
+        pipeline = pl.Pipeline(
+            loaded, ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir, extra_env=extra_env,
+            sandbox=args.sandbox, lock_timeout=args.lock_timeout,
+        )
+        pipeline.check()
+        identity = pipeline.preflight()
+        overwrite = args.overwrite
+        edited = pipeline.edited_files()
+        if edited and not overwrite:
+            console.say(f"These workspace files were edited by hand since tfiam wrote them: {', '.join(edited)}")
+            if not is_terminal():
+                console.error("refusing to overwrite hand edits without a terminal to ask on; pass --overwrite")
+                return Exit.REFUSED
+            from ..prompts import confirm
+
+            if not confirm("Overwrite them with what the answers say?", default=False):
+                console.say("Nothing was written.")
+                return Exit.REFUSED
+            overwrite = True
+        result = pipeline.prepare(overwrite_edits=overwrite)
+        from ..engine.runlog import RunLog
+
+        console.attach_log(stack.enter_context(contextlib.closing(RunLog(ws, "replay"))))
+        for warning in pipeline.loose_permissions():
+            console.say(f"warning: {warning}")
+        if pipeline.used_sandbox_key:
+            console.say(
+                f"SANDBOX: {loaded.authentication.pgp_key} is not in your GnuPG keyring, so the sandbox's "
+                f"fake secrets are encrypted to a throwaway sandbox key ({pipeline.pgp_key.fingerprint})."
+            )
+        console.step(1, total, f"answers {args.answers}: valid (user {loaded.user.name}); acting as {identity}")
+        console.step(
+            2, total, f"workspace {ws}: {len(result.changed)} file(s) written, {len(result.unchanged)} unchanged"
+        )
+        from .backend import init_workspace  # S3: moves local state there first, after asking
+
+        if (stop := init_workspace(pipeline, console, auto_approve=args.auto_approve, step=(3, total))) is not None:
+            return stop
+        console.step(4, total, "terraform plan")
+        run_step(pipeline.plan(), console)
+        summary = pipeline.summary
+        _print_summary(summary, console)
+        if summary.has_changes:
+            if not _confirm(summary, args.auto_approve, console):
+                console.say("Not applied.")
+                return Exit.REFUSED
+            console.step(5, total, "terraform apply (the plan above, nothing else)")
+            _apply_reporting_progress(pipeline, console)
+        else:
+            console.step(5, total, "terraform apply: skipped, nothing to change")
+        console.step(6, total, "verify against the AWS API")
+        creds, why = (None, "")
+        if loaded.authentication.access_key:
+            creds, why = _credentials_for_verify(pipeline, args.passphrase_file, console)
+        checks = pipeline.verify(creds)
+        console.say(verify_mod.format_checklist(checks))
+        if loaded.authentication.access_key and creds is None:
+            console.say(f"  [--] the new access key works: not checked ({why})")
+        if not verify_mod.all_ok(checks):
+            console.error("verification failed: the account does not match the answers (see [FAIL] above)")
+            return Exit.VERIFY_FAILED
+        if loaded.authentication.access_key or loaded.authentication.console:
+            console.say(
+                f"Done. The secret is in the state only as PGP ciphertext. To hand it over:\n"
+                f"  tfiam decrypt --workspace {ws} --format credentials --output FILE"
+            )
+        else:
+            console.say("Done.")
+        if args.timings:
+            print(pipeline.timings.line(), file=console.err, flush=True)
+    return Exit.OK
