@@ -396,3 +396,42 @@ def test_provider_unavailable_says_how_to_fix_it_and_the_next_run_converges(
         iam(moto_endpoint).get_user(UserName="no-provider-e2e")
     again = run_tfiam("replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir)
     assert again.returncode == Exit.OK, again.stdout + again.stderr
+
+
+def test_names_already_taken_in_the_account_stop_before_apply_and_adopting_them_converges(
+    tmp_path, moto_endpoint, gnupghome, tf_plugin_dir
+):
+    """An admin made the user (and its group) by hand in the console earlier.  tfiam finds
+    them between plan and apply, applies nothing, and prints the import commands; after
+    following them, the same command takes the user over without recreating it."""
+    name, group, policy = "handmade-e2e", "handmade-group-e2e", "handmade-policy-e2e"
+    client = iam(moto_endpoint)
+    made = client.create_user(UserName=name, Tags=[{"Key": "Owner", "Value": "console"}])["User"]
+    client.create_group(GroupName=group)
+    ci_group = yaml.safe_load((EXAMPLES / "ci-bot.yaml").read_text())["permissions"]["groups"][0]
+    ci_group["name"], ci_group["custom_policy"]["name"] = group, policy
+    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint, user__name=name, permissions__groups=[ci_group])
+    refused = run_tfiam("replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir)
+    assert refused.returncode == Exit.REFUSED, refused.stdout + refused.stderr
+    assert f"the user '{name}' already exists in the account" in refused.stderr
+    assert f"the group '{group}' already exists in the account" in refused.stderr
+    assert "Nothing was applied" in refused.stderr
+    assert "terraform apply" not in refused.stdout  # never started
+    # Nothing was half-created and no applicable plan is left behind.
+    assert policy not in {p["PolicyName"] for p in client.list_policies(Scope="Local")["Policies"]}
+    assert client.list_access_keys(UserName=name)["AccessKeyMetadata"] == []
+    ws = tmp_path / "ws"
+    assert not (ws / "tfiam.tfplan").exists()
+
+    imports = [line.strip() for line in refused.stderr.splitlines() if line.strip().startswith("terraform -chdir=")]
+    assert len(imports) == 2
+    for command in imports:
+        done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    adopted = run_tfiam("replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir)
+    assert adopted.returncode == Exit.OK, adopted.stdout + adopted.stderr
+    assert "[FAIL]" not in adopted.stdout
+    user = client.get_user(UserName=name)["User"]
+    assert user["UserId"] == made["UserId"]  # the same user, taken over, not replaced
+    tags = {t["Key"]: t["Value"] for t in client.list_user_tags(UserName=name)["Tags"]}
+    assert tags == {"Owner": "platform", "Purpose": "ci", "Expiry": "2027-06-30"}

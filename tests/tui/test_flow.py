@@ -132,3 +132,35 @@ async def test_ci_bot_from_first_screen_to_verified_user_and_decrypted_key(
     assert saved["user"]["tags"] == {"Owner": "platform", "Purpose": "ci", "Expiry": "2027-06-30"}
     assert saved["permissions"]["groups"][0]["managed_policies"] == ["arn:aws:iam::aws:policy/PowerUserAccess"]
     assert f"tfiam replay {tmp_path / (name + '.answers.yaml')} --workspace {tmp_path / 'ws'}" in where
+
+
+async def test_a_user_made_by_hand_earlier_stops_the_run_before_apply(
+    tmp_path, monkeypatch, moto_endpoint, gnupghome, tf_plugin_dir
+):
+    """The run screen checks the plan's new names against the account: a clash is shown
+    with the import commands, and Apply is not offered."""
+    monkeypatch.chdir(tmp_path)
+    from pathlib import Path
+
+    name, group = unique_name("wiz-handmade"), unique_name("wiz-group")
+    boto3.client("iam", endpoint_url=moto_endpoint, region_name="eu-central-1").create_user(UserName=name)
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "examples" / "ci-bot.yaml").read_text())
+    data["provider"]["endpoint"] = moto_endpoint
+    data["user"]["name"] = name
+    data["permissions"]["groups"][0]["name"] = group
+    data["permissions"]["groups"][0]["custom_policy"]["name"] = f"{group}-policy"
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump(data, sort_keys=False))
+    session = Session(workspace=str(tmp_path / "ws"), plugin_dir=tf_plugin_dir)
+    app = create_app(answers_path=str(answers), session=session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.goto("run")
+        await wait_for(pilot, lambda: getattr(app.screen, "phase", "") not in ("starting", "plan"), timeout=180)
+        status = str(app.screen.query_one("#run-status").render())
+        assert app.screen.phase == "failed", status
+        assert f"the user '{name}' already exists in the account" in status
+        assert f"import module.iam_user.aws_iam_user.this {name}" in status
+        assert not app.screen.query_one("#apply", Button).display
+        assert app.screen.query_one("#replan", Button).display  # after importing, plan again
+    groups = boto3.client("iam", endpoint_url=moto_endpoint, region_name="eu-central-1").list_groups()["Groups"]
+    assert group not in {g["GroupName"] for g in groups}  # nothing was applied

@@ -204,6 +204,12 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
         run_step(pipeline.plan(), console)
         summary = pipeline.summary
         _print_summary(summary, console)
+        conflicts, unchecked = pipeline.name_conflicts()
+        if unchecked:
+            console.say(f"warning: could not check for existing users, groups or policies of the same names ({unchecked})")
+        if conflicts:
+            console.error(verify_mod.format_conflicts(conflicts, ws))
+            return Exit.REFUSED
         if summary.has_changes:
             if not _confirm(summary, args.auto_approve, console):
                 console.say("Not applied.")

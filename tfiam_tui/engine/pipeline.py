@@ -220,6 +220,24 @@ class Pipeline:
                 self.summary = summary
             yield event
 
+    @timed("conflicts")
+    def name_conflicts(self) -> tuple[list[verify.NameConflict], str | None]:
+        """After plan, before apply: users, groups and policies the plan creates that the
+        account already has (verify.name_conflicts).  When there are any, the plan file is
+        deleted: it cannot be applied cleanly.  Returns (conflicts, None), or ([], why)
+        when IAM could not be asked (the apply then reports any clash itself)."""
+        if self.summary is None:
+            raise RuntimeError("name_conflicts() needs a successful plan() first")
+        creates = [address for action, address in self.summary.changes if action == "create"]
+        try:
+            conflicts = verify.name_conflicts(self.answers, creates, endpoint=self.answers.provider.endpoint,
+                                              credentials=self._explicit_credentials())
+        except (verify.ClientError, verify.BotoCoreError) as exc:
+            return [], verify.error_text(exc)
+        if conflicts:
+            (self.workspace_dir / PLAN_FILE).unlink(missing_ok=True)
+        return conflicts, None
+
     @timed("apply")
     def apply(self) -> Iterator:
         """Apply exactly the reviewed plan file; never plans again."""

@@ -12,6 +12,7 @@ a traceback, and no check ever carries a secret.
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -155,7 +156,7 @@ def normalize_policy(document: Any) -> Any:
     return doc
 
 
-def _error_text(exc: Exception) -> str:
+def error_text(exc: Exception) -> str:
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         op = exc.operation_name
@@ -168,7 +169,7 @@ def _run(name: str, probe: Callable[[], tuple[bool, str]]) -> Check:
     try:
         ok, detail = probe()
     except (ClientError, BotoCoreError, ValueError, KeyError) as exc:
-        return Check(name, False, _error_text(exc))
+        return Check(name, False, error_text(exc))
     return Check(name, ok, detail)
 
 
@@ -230,7 +231,7 @@ def verify(
         session = _session(region, profile, credentials)
         iam = session.client("iam", endpoint_url=endpoint, config=retry)
     except (BotoCoreError, ValueError) as exc:
-        return [Check("connect to the AWS API", False, _error_text(exc))]
+        return [Check("connect to the AWS API", False, error_text(exc))]
 
     user_name = expected.user_name
     user: dict[str, Any] = {}
@@ -420,6 +421,96 @@ def all_ok(checks: Iterable[Check]) -> bool:
     return all(c.ok for c in checks)
 
 
+# --------------------------------------------------------------------------- before apply
+
+
+MODULE = "module.iam_user"  # the module block in workspace_templates/main.tf
+
+
+@dataclass(frozen=True)
+class NameConflict:
+    """The plan creates ``kind`` ``name``, but the account already has one that this
+    workspace's state does not manage (made in the console, or by another workspace)."""
+
+    kind: str  # "user", "group" or "policy"
+    name: str
+    address: str  # the resource address the plan would create
+    import_id: str  # what ``terraform import ADDRESS ID`` takes: the name, or a policy's ARN
+
+    def __str__(self) -> str:
+        return f"the {self.kind} {self.name!r} already exists in the account, outside this workspace's state"
+
+
+def planned_names(answers: Answers) -> dict[str, tuple[str, str]]:
+    """Resource address -> (kind, name) for every named IAM entity the workspace creates."""
+    names = {f"{MODULE}.aws_iam_user.this": ("user", answers.user.name)}
+    for group in answers.permissions.groups:
+        names[f'{MODULE}.aws_iam_group.this["{group.name}"]'] = ("group", group.name)
+        if group.custom_policy is not None:
+            names[f'{MODULE}.aws_iam_policy.custom["{group.name}"]'] = ("policy", group.custom_policy.name)
+    if answers.authentication.enforce_mfa:
+        mfa = answers.user.name + MFA_GROUP_SUFFIX
+        names[f"{MODULE}.aws_iam_group.mfa[0]"] = ("group", mfa)
+        names[f"{MODULE}.aws_iam_policy.mfa[0]"] = ("policy", mfa)
+    return names
+
+
+def name_conflicts(
+    answers: Answers,
+    creates: Iterable[str],
+    *,
+    endpoint: str | None = None,
+    credentials: tuple[str, str] | None = None,
+) -> list[NameConflict]:
+    """Which of the addresses the plan ``creates`` name a user, group or policy that
+    already exists.  IAM refuses a second one with EntityAlreadyExists, but only during
+    apply, after the other resources were made: checked here, between plan and apply,
+    nothing is half-created.  API errors propagate (ClientError, BotoCoreError)."""
+    wanted = planned_names(answers)
+    order = list(wanted)  # the user first, then groups and policies
+    todo = sorted(((address, *wanted[address]) for address in set(creates) if address in wanted),
+                  key=lambda item: order.index(item[0]))
+    if not todo:
+        return []
+    config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30)
+    session = _session(answers.provider.region, answers.provider.profile, credentials)
+    iam = session.client("iam", endpoint_url=endpoint, config=config)
+    found: list[NameConflict] = []
+    local_policies: dict[str, str] | None = None
+    for address, kind, name in todo:
+        if kind == "policy":
+            if local_policies is None:  # customer managed policies, any path: name -> ARN
+                local_policies = {p["PolicyName"].lower(): p["Arn"]
+                                  for p in _paged(iam, "list_policies", "Policies", Scope="Local")}
+            arn = local_policies.get(name.lower())
+            if arn is not None:
+                found.append(NameConflict(kind, name, address, arn))
+            continue
+        try:
+            if kind == "user":
+                iam.get_user(UserName=name)
+            else:
+                iam.get_group(GroupName=name, MaxItems=1)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                continue
+            raise
+        found.append(NameConflict(kind, name, address, name))
+    return found
+
+
+def format_conflicts(conflicts: Iterable[NameConflict], workspace_dir: Any) -> str:
+    """What to tell the operator: what exists, and the two ways on."""
+    conflicts = list(conflicts)
+    lines = [f"{c}." for c in conflicts]
+    lines.append("Nothing was applied: IAM would refuse to create them (EntityAlreadyExists) after "
+                 "making the rest. Either choose other names in the answers, or, if these are the ones "
+                 "you mean to manage here, adopt them into this workspace's state and plan again:")
+    lines += [f"  terraform -chdir={shlex.quote(str(workspace_dir))} import {shlex.quote(c.address)} "
+              f"{shlex.quote(c.import_id)}" for c in conflicts]
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- before plan
 
 
@@ -463,6 +554,6 @@ def preflight(
             f"cannot reach {where}; check the network (or provider.endpoint), then run the same command again"
         ) from None
     except ClientError as exc:
-        raise PreflightError(f"AWS refused the credentials: {_error_text(exc)}") from None
+        raise PreflightError(f"AWS refused the credentials: {error_text(exc)}") from None
     except BotoCoreError as exc:
         raise PreflightError(f"cannot talk to {where}: {exc}") from None

@@ -140,6 +140,12 @@ class RunScreen(StepScreen):
             post(RunPhase("status", "terraform plan…"))
             finished = drain(pipeline.plan(), sink)
             if finished.ok:
+                conflicts, unchecked = pipeline.name_conflicts()
+                if unchecked:
+                    post(TerraformLines([f"[could not check for existing users, groups or policies: {unchecked}]"]))
+                if conflicts:
+                    post(RunPhase("failed", verify.format_conflicts(conflicts, ws)))
+                    return
                 post(RunPhase("planned"))
             else:
                 post(RunPhase("interrupted" if finished.interrupted else "failed", f"terraform plan exit {finished.returncode}"))
