@@ -61,6 +61,9 @@ class ScriptedPipeline:
         self.summary = PlanSummary(add=len(CHANGES), changes=list(CHANGES))
         yield Finished("plan", 2, True, 1.0)
 
+    def name_conflicts(self) -> tuple[list, None]:
+        return [], None  # the scripted account has nothing of the same names
+
     def apply(self):
         for action, address in CHANGES:
             yield ResourceProgress(address, action, "start")

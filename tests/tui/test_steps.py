@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from textual.widgets import Input
 
@@ -316,3 +317,23 @@ async def test_editing_keys_typed_in_a_burst_apply_in_the_order_typed():
         await pilot.pause()
         assert app.screen.query_one("#user-name", Input).value == "ci-bot"
         assert app.form.get("user.name") == "ci-bot"
+
+
+@pytest.mark.parametrize("next_key", ["enter", "ctrl+n"])
+async def test_keys_typed_while_the_next_step_opens_go_to_the_next_step(next_key):
+    """Region, Enter (or ctrl+n) and the user name typed in one go, as the terminal driver
+    posts them: the name lands in the User step's first field, and the region keeps what
+    was typed for it."""
+    from textual import events
+
+    app = create_app(session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for key in [*"eu-central-1", next_key, *"fast-bot"]:
+            app.post_message(events.Key("minus" if key == "-" else key, key if len(key) == 1 else None))
+        for _ in range(10):
+            await pilot.pause()
+        assert screen_name(app) == "user"
+        assert app.form.get("provider.region") == "eu-central-1"
+        assert app.screen.query_one("#user-name", Input).value == "fast-bot"
+        assert app.form.get("user.name") == "fast-bot"

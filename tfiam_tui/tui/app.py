@@ -6,10 +6,11 @@ terraform or gpg lives in the engine and is reached through workers.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -38,6 +39,10 @@ class WizardApp(App):
         self.current = start
         self.visited: set[str] = set()
         self.finished_run = False
+        self._held_keys: list[events.Key] | None = None  # type-ahead while a step changes
+        self._hold_timer = None
+        self._hold_started = 0.0
+        self._switching = False  # goto() ran; the new step has not mounted yet
 
     def on_mount(self) -> None:
         if self.session.sandbox:
@@ -62,7 +67,68 @@ class WizardApp(App):
     def goto(self, step: str) -> None:
         self.current = step
         self.visited.add(step)
+        self._switching = True
+        self.hold_keys()  # released once the new step has focused its first field (step_ready)
         self.switch_screen(step_screen(step))
+
+    def step_ready(self) -> None:
+        """A step screen has mounted and focused its first field: replay what was typed."""
+        self._switching = False
+        self._release()
+
+    # ---- type-ahead: keys typed while the step changes belong to the next step
+
+    HOLD_LIMIT = 1.0  # seconds a step may take to decide; a step change may take up to SWITCH_LIMIT
+    SWITCH_LIMIT = 10.0
+
+    def hold_keys(self) -> None:
+        """Keep the keys typed from now on, until :meth:`release_keys`.
+
+        Between Enter (or ctrl+n) and the next step's first field taking the focus, keys
+        used to reach the old step: an operator typing the user name straight after the
+        region had it appended to the region.  Held keys are replayed, in order, to what
+        has the focus on release."""
+        if self._held_keys is None:
+            self._held_keys = []
+            self._hold_started = time.monotonic()
+            self._hold_timer = self.set_timer(self.HOLD_LIMIT, self._hold_expired)
+
+    def _hold_expired(self) -> None:
+        """The safety net: a step that stayed without saying so.  While a new step is still
+        opening (slow on a busy machine) keep holding, up to SWITCH_LIMIT."""
+        if self._switching and time.monotonic() - self._hold_started < self.SWITCH_LIMIT:
+            self._hold_timer = self.set_timer(self.HOLD_LIMIT / 4, self._hold_expired)
+            return
+        self._switching = False
+        self._release()
+
+    def keep_if_held(self, event: events.Key) -> bool:
+        """Hold ``event`` if keys are being held (True: the caller must drop it).  For keys
+        the App had already handed to a field before the hold began."""
+        if self._held_keys is None or event.key in ("ctrl+q", "ctrl+c"):
+            return False
+        self._held_keys.append(event)
+        return True
+
+    def release_keys(self) -> None:
+        """The step stays (problems, or nothing to go back to): replay what was typed, here.
+        While a step change is under way the new step replays them instead (step_ready)."""
+        if not self._switching:
+            self._release()
+
+    def _release(self) -> None:
+        held, self._held_keys = self._held_keys, None
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        # In the order typed: a key the App held can have overtaken one still queued at the field.
+        for key in sorted(held or (), key=lambda event: event.time):
+            self.post_message(events.Key(key.key, key.character))
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self.keep_if_held(event):
+            return  # quitting (ctrl+q) and stopping terraform (ctrl+c) never wait
+        await super().on_event(event)
 
     def go_next(self, step: str) -> None:
         if step in ("provider", "user"):
@@ -75,6 +141,8 @@ class WizardApp(App):
         index = STEP_KEYS.index(step)
         if index > 0 and step not in ("result",):
             self.goto(STEP_KEYS[index - 1])
+        else:
+            self.release_keys()  # no step to go back to: keys typed after Back stay here
 
     def jump(self, step: str) -> None:
         """Go to ``step`` if every step before it is complete (else to the first that is not)."""

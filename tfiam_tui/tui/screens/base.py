@@ -96,6 +96,7 @@ class StepScreen(Screen):
         # or two past the step's introduction.
         self.query_one("#step-errors").display = False
         self.refresh_problems()
+        self.call_after_refresh(self.wizard.step_ready)  # after the step has focused its field
 
     # ---- answers in, problems out
 
@@ -123,6 +124,7 @@ class StepScreen(Screen):
         if event.input.name and "." in event.input.name:
             event.stop()
             self.action_next()
+            self.wizard.release_keys()  # unless the step is changing: then the next step gets them
 
     def changed(self, path: str) -> None:
         """Hook: an answer at ``path`` changed (update previews, findings...)."""
@@ -173,6 +175,7 @@ class StepScreen(Screen):
         self.show_all = True
         problems = self.refresh_problems()
         if problems:
+            self.wizard.release_keys()  # staying: keys typed after Next go on here
             self.focus_first_error()
             self.notify(
                 f"{len(problems)} problem(s) on this step; each is shown under its field.",

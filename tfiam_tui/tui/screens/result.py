@@ -84,6 +84,7 @@ class ResultScreen(StepScreen):
         name = self.form.get("user.name") or "user"
         self.query_one("#save-path", Input).value = str(Path.cwd() / f"{name}.credentials")
         self.verify_worker(None, try_decrypt=True)
+        self.call_after_refresh(self.wizard.step_ready)  # keys typed while the step opened
 
     # ---- verify and decrypt (engine calls, in a worker)
 

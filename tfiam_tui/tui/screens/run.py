@@ -64,6 +64,7 @@ class RunScreen(StepScreen):
         self.query_one("#plan-box").display = False
         self.query_one("#run-errors").display = False
         self.start_plan()
+        self.call_after_refresh(self.wizard.step_ready)  # keys typed while the step opened
 
     # ---- state of the buttons
 
