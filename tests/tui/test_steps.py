@@ -337,3 +337,19 @@ async def test_keys_typed_while_the_next_step_opens_go_to_the_next_step(next_key
         assert app.form.get("provider.region") == "eu-central-1"
         assert app.screen.query_one("#user-name", Input).value == "fast-bot"
         assert app.form.get("user.name") == "fast-bot"
+
+
+async def test_next_typed_while_the_next_step_opens_moves_on_from_that_step():
+    """ctrl+n pressed twice in quick succession: the second one, held while the User step
+    opened, is replayed there and moves on (it once stopped at the screen and was lost)."""
+    from textual import events
+
+    app = create_app(session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for key in [*"eu-central-1", "ctrl+n", *"fast-bot", "ctrl+n"]:
+            app.post_message(events.Key("minus" if key == "-" else key, key if len(key) == 1 else None))
+        for _ in range(20):
+            await pilot.pause()
+        assert app.form.get("user.name") == "fast-bot"
+        assert screen_name(app) == "permissions"

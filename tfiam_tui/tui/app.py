@@ -117,10 +117,16 @@ class WizardApp(App):
             self._release()
 
     def _release(self) -> None:
-        held, self._held_keys = self._held_keys, None
         if self._hold_timer is not None:
             self._hold_timer.stop()
             self._hold_timer = None
+        # Replayed from the App's own queue: keys still on their way are held until then, and
+        # the replayed keys are the App's, so Next/Back bubble up to the bindings as typed keys
+        # do (posted from a screen's callback, a key stops bubbling at that screen).
+        self.call_later(self._replay)
+
+    def _replay(self) -> None:
+        held, self._held_keys = self._held_keys, None
         # In the order typed: a key the App held can have overtaken one still queued at the field.
         for key in sorted(held or (), key=lambda event: event.time):
             self.post_message(events.Key(key.key, key.character))
