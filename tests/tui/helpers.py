@@ -63,3 +63,16 @@ async def settle(pilot) -> None:
         widget.cursor_blink = False  # the cursor stays visible; its timer stops
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
+
+
+_KEY_NAMES = {" ": "space", "-": "minus"}
+
+
+def post_burst(app, keys) -> None:
+    """Post ``keys`` (characters, or key names such as "enter", "ctrl+u") to the App in one
+    go, the way the terminal driver posts what arrives at once: nothing waits in between."""
+    from textual import events
+
+    for key in keys:
+        character = key if len(key) == 1 else None
+        app.post_message(events.Key(_KEY_NAMES.get(key, key), character))

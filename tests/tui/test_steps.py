@@ -13,7 +13,7 @@ from tfiam_tui.engine import answers as answers_mod
 from tfiam_tui.tui.app import create_app
 from tfiam_tui.tui.session import Session
 
-from .helpers import screen_name, shown_errors, type_into
+from .helpers import post_burst, screen_name, shown_errors, type_into
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -301,18 +301,13 @@ async def test_editing_keys_typed_in_a_burst_apply_in_the_order_typed():
     """Textual runs bound keys (backspace, ctrl+u) only after they bubble to the App, while
     characters go in at once; the wizard's Input applies both in order (textual#6605).
     Keys are posted the way the terminal driver posts them, without waiting in between."""
-    from textual import events
-
     app = create_app(session=no_terraform_session())
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#region", "eu-central-1")
         await pilot.press("enter")
         await pilot.pause()
         assert screen_name(app) == "user"
-        burst = [*"term bot", "ctrl+u", *"ci-bax", "backspace", "backspace", *"ot"]
-        for key in burst:
-            character = key if len(key) == 1 else None
-            app.post_message(events.Key(key if character != " " else "space", character))
+        post_burst(app, [*"term bot", "ctrl+u", *"ci-bax", "backspace", "backspace", *"ot"])
         await pilot.pause()
         await pilot.pause()
         assert app.screen.query_one("#user-name", Input).value == "ci-bot"
@@ -324,13 +319,10 @@ async def test_keys_typed_while_the_next_step_opens_go_to_the_next_step(next_key
     """Region, Enter (or ctrl+n) and the user name typed in one go, as the terminal driver
     posts them: the name lands in the User step's first field, and the region keeps what
     was typed for it."""
-    from textual import events
-
     app = create_app(session=no_terraform_session())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        for key in [*"eu-central-1", next_key, *"fast-bot"]:
-            app.post_message(events.Key("minus" if key == "-" else key, key if len(key) == 1 else None))
+        post_burst(app, [*"eu-central-1", next_key, *"fast-bot"])
         for _ in range(10):
             await pilot.pause()
         assert screen_name(app) == "user"
@@ -342,13 +334,10 @@ async def test_keys_typed_while_the_next_step_opens_go_to_the_next_step(next_key
 async def test_next_typed_while_the_next_step_opens_moves_on_from_that_step():
     """ctrl+n pressed twice in quick succession: the second one, held while the User step
     opened, is replayed there and moves on (it once stopped at the screen and was lost)."""
-    from textual import events
-
     app = create_app(session=no_terraform_session())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        for key in [*"eu-central-1", "ctrl+n", *"fast-bot", "ctrl+n"]:
-            app.post_message(events.Key("minus" if key == "-" else key, key if len(key) == 1 else None))
+        post_burst(app, [*"eu-central-1", "ctrl+n", *"fast-bot", "ctrl+n"])
         for _ in range(20):
             await pilot.pause()
         assert app.form.get("user.name") == "fast-bot"
