@@ -28,6 +28,12 @@ def status(app) -> str:
     return str(app.screen.query_one("#bootstrap-status").render())
 
 
+def confirmation_open(app) -> bool:
+    """The confirmation is on screen, mounted, with its default (Cancel) focused: the
+    screen becomes current before it has mounted its widgets."""
+    return isinstance(app.screen, ConfirmScreen) and app.focused is not None and app.focused.id == "cancel"
+
+
 async def press_bootstrap(pilot) -> None:
     pilot.app.screen.query_one("#bootstrap").focus()
     await pilot.pause()
@@ -56,7 +62,7 @@ async def test_state_step_creates_the_missing_bucket_and_table_in_the_sandbox(
 
         # Cancel is the default: Enter on the confirmation creates nothing.
         await press_bootstrap(pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=120)
+        await wait_for(pilot, lambda: confirmation_open(app), timeout=120)
         body = str(app.screen.query_one("#dialog-body").render())
         assert f"s3://{bucket}" in body and "aws_dynamodb_table.lock[0]" in body
         await pilot.press("enter")
@@ -66,7 +72,7 @@ async def test_state_step_creates_the_missing_bucket_and_table_in_the_sandbox(
 
         # Again, and confirm: the bucket and table are created, the log shows terraform's lines.
         await press_bootstrap(pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=120)
+        await wait_for(pilot, lambda: confirmation_open(app), timeout=120)
         await pilot.click("#confirm")
         await wait_for(pilot, lambda: status(app).startswith(("✓", "✗")), timeout=180)
         report = status(app)

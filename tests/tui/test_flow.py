@@ -85,9 +85,10 @@ async def test_ci_bot_from_first_screen_to_verified_user_and_decrypted_key(
         assert session.init_state == "done"
 
         app.screen.query_one("#apply", Button).press()
-        await pilot.pause()
-        assert type(app.screen).__name__ == "ConfirmScreen"
-        assert app.focused.id == "cancel"  # Enter alone never applies
+        # The confirmation, once mounted, has Cancel focused (times out otherwise): Enter alone never applies.
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen"
+                       and getattr(app.focused, "id", None) == "cancel",
+                       timeout=20)
         await pilot.press("tab", "enter")
         await wait_for(pilot, lambda: getattr(app.screen, "phase", "") in ("applied", "failed"), timeout=180)
         assert app.screen.phase == "applied", app.screen.query_one("#run-status").render()

@@ -13,7 +13,7 @@ from tfiam_tui.engine import answers as answers_mod
 from tfiam_tui.tui.app import create_app
 from tfiam_tui.tui.session import Session
 
-from .helpers import post_burst, screen_name, shown_errors, type_into
+from .helpers import post_burst, screen_name, shown_errors, type_into, wait_for
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -187,8 +187,9 @@ async def test_quit_with_unsaved_answers_asks_first_and_cancel_is_the_default():
     async with app.run_test(size=(80, 24)) as pilot:
         await type_into(pilot, "#region", "eu-west-1")
         await pilot.press("ctrl+q")
-        await pilot.pause()
-        assert type(app.screen).__name__ == "ConfirmScreen"
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ConfirmScreen"
+                       and getattr(app.focused, "id", None) == "cancel",
+                       timeout=20)
         await pilot.press("enter")  # Cancel has the focus
         await pilot.pause()
         assert screen_name(app) == "provider" and app.is_running
