@@ -295,9 +295,14 @@ class Pipeline:
         )
 
     def _explicit_credentials(self) -> tuple[str, str] | None:
-        """The sandbox's dummy credentials, when the run uses them."""
-        key_id, secret = self.extra_env.get("AWS_ACCESS_KEY_ID"), self.extra_env.get("AWS_SECRET_ACCESS_KEY")
-        return (key_id, secret) if key_id and secret else None
+        return explicit_credentials(self.extra_env)
+
+
+def explicit_credentials(extra_env: dict[str, str | None]) -> tuple[str, str] | None:
+    """The sandbox's dummy credentials, when a run's environment sets them; else None (the
+    operator's profile or default chain)."""
+    key_id, secret = extra_env.get("AWS_ACCESS_KEY_ID"), extra_env.get("AWS_SECRET_ACCESS_KEY")
+    return (key_id, secret) if key_id and secret else None
 
 
 def read_outputs(runner: Runner) -> dict:

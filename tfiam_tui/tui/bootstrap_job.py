@@ -17,7 +17,8 @@ from typing import Any
 
 from ..engine import bootstrap, workspace
 from ..engine.answers import Answers
-from ..engine.terraform import ChangeSummary, Finished, PlannedChange, Runner
+from ..engine.pipeline import explicit_credentials
+from ..engine.terraform import ChangeSummary, Finished, PlannedChange, Runner, run_to_end
 
 
 class BootstrapJob:
@@ -41,14 +42,9 @@ class BootstrapJob:
         return cls(session.effective(answers), terraform_bin=session.terraform_bin,
                    plugin_dir=session.plugin_dir, extra_env=session.extra_env())
 
-    def _credentials(self) -> tuple[str, str] | None:
-        """The sandbox's dummy credentials, when the run uses them (as the pipeline does)."""
-        key_id, secret = self.extra_env.get("AWS_ACCESS_KEY_ID"), self.extra_env.get("AWS_SECRET_ACCESS_KEY")
-        return (key_id, secret) if key_id and secret else None
-
     def detect(self) -> bootstrap.Inventory:
         """Ask AWS what exists.  Raises BootstrapError (worded for the operator) or botocore errors."""
-        self.inventory = bootstrap.detect(self.answers, self._credentials())
+        self.inventory = bootstrap.detect(self.answers, explicit_credentials(self.extra_env))
         return self.inventory
 
     def plan(self, on_event: Callable[[Any], None]) -> Finished:
@@ -56,7 +52,7 @@ class BootstrapJob:
         ``on_event``.  Returns the last Finished (init's, when init failed)."""
         assert self.inventory is not None, "detect() first"
         workspace.write(self.runner.workdir, bootstrap.render(self.answers, self.inventory))
-        finished = _drain(self.runner.init(), on_event)
+        finished = run_to_end(self.runner.init(), on_event, check=False)
         if not finished.ok:
             return finished
         self.planned = []
@@ -68,7 +64,7 @@ class BootstrapJob:
                 self.counts = event
             on_event(event)
 
-        return _drain(self.runner.plan(), collect)
+        return run_to_end(self.runner.plan(), collect, check=False)
 
     @property
     def has_changes(self) -> bool:
@@ -80,7 +76,7 @@ class BootstrapJob:
 
     def apply(self, on_event: Callable[[Any], None]) -> Finished:
         """Apply the saved plan (exactly what the operator confirmed)."""
-        return _drain(self.runner.apply(), on_event)
+        return run_to_end(self.runner.apply(), on_event, check=False)
 
     def report(self) -> bootstrap.Report:
         assert self.inventory is not None
@@ -90,12 +86,3 @@ class BootstrapJob:
         """Remove the scratch workspace (AWS itself records what exists)."""
         self._scratch.cleanup()
 
-
-def _drain(events, on_event: Callable[[Any], None]) -> Finished:
-    finished: Finished | None = None
-    for event in events:
-        on_event(event)
-        if isinstance(event, Finished):
-            finished = event
-    assert finished is not None, "terraform events always end with Finished"
-    return finished

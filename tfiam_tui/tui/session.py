@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from ..engine import answers as answers_mod
 from ..engine import pipeline as pl
 from ..engine import workspace
 from ..engine.answers import Answers, AnswersError
-from ..engine.terraform import Finished, Line, TerraformFailed
+from ..engine.terraform import Line, TerraformFailed, run_to_end
 
 _PLACEHOLDER_USER = "tfiam-init"
 
@@ -138,7 +138,12 @@ class Session:
                     self.effective(answers), workspace_dir, terraform_bin=self.terraform_bin,
                     plugin_dir=self.plugin_dir, extra_env=self.extra_env(), sandbox=self.sandbox,
                 ).runner
-                finished = _drain(runner.init(), self.init_lines, on_event)
+                def record(event: Any) -> None:
+                    if isinstance(event, Line):
+                        self.init_lines.append(event.text)
+                    on_event(event)
+
+                finished = run_to_end(runner.init(), record, check=False)
             except BaseException:
                 self.init_state = "failed"
                 raise
@@ -163,14 +168,3 @@ class Session:
             return False
         return True
 
-
-def _drain(events: Iterable[Any], lines: list[str], on_event: Callable[[Any], None]) -> Finished:
-    finished: Finished | None = None
-    for event in events:
-        if isinstance(event, Line):
-            lines.append(event.text)
-        if isinstance(event, Finished):
-            finished = event
-        on_event(event)
-    assert finished is not None
-    return finished

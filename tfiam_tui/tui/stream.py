@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..engine.terraform import Finished, Line
+from ..engine.terraform import Finished, Line, run_to_end
 
 
 class Batcher:
@@ -47,12 +47,7 @@ class Batcher:
 
 
 def drain(events: Iterable[Any], sink: Batcher) -> Finished:
-    """Feed every event to ``sink``; return the Finished event."""
-    finished: Finished | None = None
-    for event in events:
-        sink(event)
-        if isinstance(event, Finished):
-            finished = event
+    """Feed every event to ``sink``, then flush it; return the Finished event."""
+    finished = run_to_end(events, sink, check=False)
     sink.flush()
-    assert finished is not None, "terraform events always end with Finished"
     return finished

@@ -9,10 +9,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Label, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
-from ..widgets.input import Input
 from ...engine.answers import Problem
 from ...engine.sandbox_keys import SANDBOX_EMAIL
 from ..widgets.field import Field, FieldError
+from ..widgets.input import Input
 from .base import StepScreen
 
 KINDS = [

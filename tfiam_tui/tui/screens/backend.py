@@ -18,12 +18,12 @@ from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Log, RadioButton, RadioSet, Static
 
-from ..widgets.input import Input
 from ...engine import choices
 from ...engine.answers import S3Backend
 from ..messages import RunPhase, TerraformLines
 from ..stream import Batcher
 from ..widgets.field import Field
+from ..widgets.input import Input
 from .base import StepScreen
 from .dialogs import ConfirmScreen
 
@@ -256,22 +256,23 @@ class BackendScreen(StepScreen):
             )
         elif message.phase == "ready":
             report = "\n".join(job.report().lines())
-            self._bootstrap_status(f"✓ {message.detail} The backend is ready.\n{report}")
-            self._set_running(False)
-            self._close_job()
+            self._end_job(f"✓ {message.detail} The backend is ready.\n{report}")
         elif message.phase == "failed":
-            self._bootstrap_status(f"✗ {message.detail}")
-            self._set_running(False)
-            self._close_job()
+            self._end_job(f"✗ {message.detail}")
 
     def _bootstrap_confirmed(self, yes: bool | None) -> None:
         if not yes:
-            self._bootstrap_status("Not applied: nothing was created.")
-            self._set_running(False)
-            self._close_job()
+            self._end_job("Not applied: nothing was created.")
             return
         self._bootstrap_status("terraform apply (exactly the plan you confirmed)…")
         self.bootstrap_apply_worker(self._job)
+
+    def _end_job(self, status: str) -> None:
+        """The bootstrap is over (done, failed or declined): say how, free the button and
+        remove the scratch workspace."""
+        self._bootstrap_status(status)
+        self._set_running(False)
+        self._close_job()
 
     def _close_job(self) -> None:
         if self._job is not None:

@@ -11,9 +11,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Footer, Static
 
-from ..widgets.input import Input
 from ..form import STEPS, Problem, belongs, default_data, split_path
 from ..widgets.field import FieldError
+from ..widgets.input import Input
 from ..widgets.steps import StepList
 
 if TYPE_CHECKING:

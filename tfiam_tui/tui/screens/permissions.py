@@ -11,9 +11,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Label, Select, SelectionList, Static
 
-from ..widgets.input import Input
 from ...engine import choices
 from ..widgets.field import Field, FieldError
+from ..widgets.input import Input
 from .base import StepScreen
 
 GROUP = "permissions.groups[0]"

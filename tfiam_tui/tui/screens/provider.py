@@ -7,9 +7,9 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Collapsible, OptionList, Select
 from textual.widgets.option_list import Option
 
-from ..widgets.input import Input
 from ...engine import choices
 from ..widgets.field import Field
+from ..widgets.input import Input
 from .base import StepScreen
 
 DEFAULT_CHAIN = "__default__"

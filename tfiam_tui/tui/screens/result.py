@@ -12,8 +12,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
-from ..widgets.input import Input
 from ..widgets.field import FieldError
+from ..widgets.input import Input
 from .base import StepScreen
 
 MASK = "•" * 12 + "  (hidden: r reveals)"

@@ -8,9 +8,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label
 
-from ..widgets.input import Input
 from ..form import Problem
 from ..widgets.field import Field, FieldError
+from ..widgets.input import Input
 from .base import StepScreen
 
 SUGGESTED_TAGS = [
