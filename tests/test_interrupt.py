@@ -51,13 +51,14 @@ class SlowProxy:
                         status, headers, data = resp.status, resp.headers, resp.read()
                 except urllib.error.HTTPError as err:
                     status, headers, data = err.code, err.headers, err.read()
-                self.send_response(status)
-                for key, value in headers.items():
-                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                # One send for the status line, headers and body: a response split over
+                # two sends lets the provider's SDK give up between them and retry a
+                # call that was already carried out (see moto_server.serve).
+                lines = [f"HTTP/1.0 {status} {http.HTTPStatus(status).phrase}"]
+                lines += [f"{key}: {value}" for key, value in headers.items()
+                          if key.lower() not in ("transfer-encoding", "connection", "content-length")]
+                lines += [f"Content-Length: {len(data)}", "", ""]
+                self.wfile.write("\r\n".join(lines).encode("latin-1") + data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
 
