@@ -290,14 +290,13 @@ def install_state_backend_gaps() -> None:
 def one_request_at_a_time(app: Any) -> Any:
     """Wrap a WSGI app so it handles one request at a time.
 
-    moto keeps its accounts in plain dicts and lists and was not written for the
-    threaded server: under load, two of terraform's parallel requests (it creates a
-    user, a group and a policy at once) can meet half-updated state and get a 500.
-    The provider then retries a CreateUser that had in fact succeeded and fails on
-    EntityAlreadyExists.  AWS applies each call atomically; so does the sandbox now.
-    The server stays threaded so connections are still accepted while one request
-    runs; each answer is built in full under the lock.  moto answers in
-    milliseconds, so the queue costs a sandbox run nothing measurable.
+    moto keeps its accounts in plain dicts and lists and was not written for a
+    threaded server: two of terraform's parallel requests (it creates a user, a
+    group and a policy at once) could meet half-updated state.  AWS applies each
+    call atomically; so does the sandbox.  The server stays threaded so
+    connections are still accepted while one request runs; each answer is built in
+    full under the lock.  moto answers in milliseconds, so the queue costs a
+    sandbox run nothing measurable.
     """
     lock = threading.Lock()
 
