@@ -384,25 +384,3 @@ def test_parallel_creates_against_the_sandbox_all_land_once(moto_endpoint):
     listed = {u["UserName"] for page in sandbox_client(moto_endpoint, "iam").get_paginator("list_users").paginate()
               for u in page["Users"]}
     assert set(names) <= listed
-
-
-def test_server_keeps_connections_alive_like_aws(moto_endpoint):
-    """The provider's SDK retries a call whose connection breaks after the server
-    acted on it; a server that closes every connection (werkzeug's development
-    server) made it retry CreateUser into EntityAlreadyExists under load.  The
-    sandbox answers over a kept-alive HTTP/1.1 connection, as AWS does."""
-    import http.client
-    import urllib.parse
-
-    host, port = urllib.parse.urlsplit(moto_endpoint).netloc.split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
-    try:
-        for _ in range(3):  # several calls, one TCP connection
-            conn.request("GET", "/moto-api/data.json")
-            response = conn.getresponse()
-            assert response.status == 200
-            response.read()
-            assert response.getheader("Connection", "").lower() != "close"
-            assert not response.will_close
-    finally:
-        conn.close()
