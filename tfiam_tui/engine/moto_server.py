@@ -20,7 +20,6 @@ conditional writes for the state locks, and TLS-only bucket policies.
 from __future__ import annotations
 
 import argparse
-import io
 import logging
 import os
 import signal
@@ -329,56 +328,20 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def log_requests(app: Any) -> Any:
-    """Wrap a WSGI app so each request is logged on stderr (``--verbose``):
-    method, path, the query API's ``Action`` when there is one, and the status."""
-    import urllib.parse
-
-    def logged(environ: dict, start_response: Any) -> Any:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        action = ""
-        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded") and length:
-            body = environ["wsgi.input"].read(length)
-            environ["wsgi.input"] = io.BytesIO(body)
-            action = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
-
-        def record(status: str, headers: Any, exc_info: Any = None) -> Any:
-            print(f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')} {action} {status}",
-                  file=sys.stderr, flush=True)
-            return start_response(status, headers, exc_info)
-
-        return app(environ, record)
-
-    return logged
-
-
-def serve(app: Any, host: str, port: int) -> Any:
-    """A WSGI server for ``app`` on ``host:port`` (0 picks a free port), listening
-    but not yet serving: call ``run()`` (blocks) and, from another thread, ``close()``.
-
-    waitress, not werkzeug's development server.  Werkzeug closes the connection
-    after every response and writes the headers and the body in two separate
-    sends; under load the AWS SDK in terraform's provider now and then gives up on
-    such a connection between the two, sees a reset, and *retries* the call moto
-    had already carried out: a CreateUser retried this way fails with
-    EntityAlreadyExists, a CreateAccessKey makes a second key.  (Measured: 7 such
-    retries in 1,884 requests with four workspaces applying at once on two busy
-    cores.)  waitress keeps HTTP/1.1 connections alive and sends each small
-    response in one piece, as AWS's endpoints do.
-    """
-    from waitress.server import create_server
-
-    return create_server(app, host=host, port=port, threads=4, ident="tfiam-sandbox")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM/SIGINT (or stdin EOF with --exit-on-stdin-eof); return 0."""
     args = _parse_args(argv)
-    logging.getLogger("waitress").setLevel(logging.INFO if args.verbose else logging.ERROR)
+    if not args.verbose:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     install_iam_gaps()
     install_state_backend_gaps()
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
 
     stop = threading.Event()
 
@@ -389,11 +352,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
 
     app = one_request_at_a_time(DomainDispatcherApplication(create_backend_app))
-    if args.verbose:
-        app = log_requests(app)
     try:
-        server = serve(app, args.host, args.port)
-    except OSError as exc:
+        httpd = make_server(
+            args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
+        )
+    except (OSError, SystemExit) as exc:  # werkzeug exits when the port is taken
         print(f"tfiam sandbox: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
 
@@ -406,13 +369,15 @@ def main(argv: list[str] | None = None) -> int:
 
         threading.Thread(target=watch_stdin, daemon=True).start()
 
-    serving = threading.Thread(target=server.run, daemon=True)
+    serving = threading.Thread(target=httpd.serve_forever, daemon=True)
     serving.start()
-    print(f"{READY_PREFIX}http://{server.effective_host}:{server.effective_port}", flush=True)
+    host, port = httpd.server_address[:2]
+    print(f"{READY_PREFIX}http://{host}:{port}", flush=True)
     while not stop.wait(0.5):  # the main thread wakes up regularly so signals get handled
         pass
-    server.close()  # stop accepting; the process ends with the daemon threads
-    server.task_dispatcher.shutdown(timeout=5)
+    httpd.shutdown()
+    httpd.server_close()
+    serving.join(timeout=5)
     return 0
 
 
