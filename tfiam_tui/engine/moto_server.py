@@ -312,6 +312,29 @@ def one_request_at_a_time(app: Any) -> Any:
     return serialised
 
 
+def one_send_handler() -> Any:
+    """moto's request handler for werkzeug's server, answering each request with one
+    send: status line, headers and body in a single TCP segment, as AWS does.
+
+    Werkzeug's handler writes the headers and the body unbuffered, in two sends.
+    Under load the AWS SDK in terraform's provider, given the headers alone, now and
+    then drops the connection before the body arrives and *retries* the call, which
+    moto has already carried out: a retried CreateUser fails with
+    EntityAlreadyExists, a retried CreateAccessKey makes a second key.  tcpdump
+    showed it on 7 of 1,884 connections with four workspaces applying at once on
+    two busy cores: every time the provider's FIN or RST came between the
+    header segment and the body segment.  A buffered ``wfile`` (werkzeug flushes it
+    once per body chunk, and :func:`one_request_at_a_time` makes one chunk) sends
+    both together, which closes that window.
+    """
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class OneSendRequestHandler(MotoRequestHandler):
+        wbufsize = -1  # socketserver: buffered writes, sent on werkzeug's flush
+
+    return OneSendRequestHandler
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tfiam_tui.engine.moto_server",
@@ -336,11 +359,7 @@ def main(argv: list[str] | None = None) -> int:
 
     install_iam_gaps()
     install_state_backend_gaps()
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
     stop = threading.Event()
@@ -354,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     app = one_request_at_a_time(DomainDispatcherApplication(create_backend_app))
     try:
         httpd = make_server(
-            args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
+            args.host, args.port, app, threaded=True, request_handler=one_send_handler()
         )
     except (OSError, SystemExit) as exc:  # werkzeug exits when the port is taken
         print(f"tfiam sandbox: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
