@@ -53,7 +53,7 @@ class SlowProxy:
                     status, headers, data = err.code, err.headers, err.read()
                 # One send for the status line, headers and body: a response split over
                 # two sends lets the provider's SDK give up between them and retry a
-                # call that was already carried out (see moto_server.serve).
+                # call that was already carried out (see moto_server.one_send_handler).
                 lines = [f"HTTP/1.0 {status} {http.HTTPStatus(status).phrase}"]
                 lines += [f"{key}: {value}" for key, value in headers.items()
                           if key.lower() not in ("transfer-encoding", "connection", "content-length")]

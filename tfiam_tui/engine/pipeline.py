@@ -183,7 +183,7 @@ class Pipeline:
         """How init must run: for an S3 backend, whether local state moves to the bucket
         (ask the operator when ``.asks``).  Raises remote_state.MigrationError when the
         bucket already holds a different state."""
-        return remote_state.plan_init(self.answers, self.workspace_dir, self._explicit_credentials())
+        return remote_state.plan_init(self.answers, self.workspace_dir, explicit_credentials(self.extra_env))
 
     @timed("init")
     def init(self, step: remote_state.InitStep | None = None) -> Iterator:
@@ -195,7 +195,7 @@ class Pipeline:
     def before_init(self, step: remote_state.InitStep) -> list[Path]:
         """For an "adopt" step (S3 already holds exactly the local state): delete the local
         copy (returns what was deleted).  Raises remote_state.MigrationError."""
-        return remote_state.adopt(step, self.answers, self.workspace_dir, self._explicit_credentials())
+        return remote_state.adopt(step, self.answers, self.workspace_dir, explicit_credentials(self.extra_env))
 
     def finish_init(self, step: remote_state.InitStep) -> list[Path]:
         """After a migrating init: verify the bucket holds the local state, then delete the
@@ -231,7 +231,7 @@ class Pipeline:
         creates = [address for action, address in self.summary.changes if action == "create"]
         try:
             conflicts = verify.name_conflicts(self.answers, creates, endpoint=self.answers.provider.endpoint,
-                                              credentials=self._explicit_credentials())
+                                              credentials=explicit_credentials(self.extra_env))
         except (verify.ClientError, verify.BotoCoreError) as exc:
             return [], verify.error_text(exc)
         if conflicts:
@@ -278,7 +278,7 @@ class Pipeline:
             endpoint=self.answers.provider.endpoint,
             profile=self.answers.provider.profile,
             access_key=key,
-            credentials=self._explicit_credentials(),
+            credentials=explicit_credentials(self.extra_env),
             check_stray_keys=True,
             managed_key_id=self.outputs().get("access_key_id"),
         )
@@ -291,11 +291,8 @@ class Pipeline:
             region=self.answers.provider.region,
             endpoint=self.answers.provider.endpoint,
             profile=self.answers.provider.profile,
-            credentials=self._explicit_credentials(),
+            credentials=explicit_credentials(self.extra_env),
         )
-
-    def _explicit_credentials(self) -> tuple[str, str] | None:
-        return explicit_credentials(self.extra_env)
 
 
 def explicit_credentials(extra_env: dict[str, str | None]) -> tuple[str, str] | None:
