@@ -13,10 +13,9 @@ from pathlib import Path
 
 import boto3
 
-from tfiam_tui.engine.sandbox import Sandbox
-
-from . import measure, prepare, report
-from .prepare import REPO, BenchError, Keyring
+from bench import measure, prepare, report
+from bench.prepare import REPO, BenchError, Keyring
+from tfiam_tui.engine.aws.sandbox import Sandbox
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfiam_tui.engine.terraform import Runner, run_to_end
-
-from .prepare import BenchError, disk_bytes
+from bench.prepare import BenchError, disk_bytes
+from tfiam_tui.engine.terraform.events import run_to_end
+from tfiam_tui.engine.terraform.runner import Runner
 
 _POLL_SECONDS = 0.01
 _TIMEOUT = 900

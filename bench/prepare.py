@@ -3,6 +3,7 @@ with fresh names, and workspaces rendered exactly as tfiam renders them."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -17,7 +18,8 @@ from pathlib import Path
 import yaml
 
 from tfiam_tui.engine import answers as answers_mod
-from tfiam_tui.engine import secrets, workspace
+from tfiam_tui.engine import secrets
+from tfiam_tui.engine.terraform import workspace
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "ci-bot.yaml"  # 7 resources: user, group, policy, 2 attachments, membership, key
@@ -158,8 +160,6 @@ def disk_bytes(path: Path) -> int:
     total = 0
     for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
         for name in [*dirnames, *filenames]:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
-            except FileNotFoundError:
-                pass
     return total

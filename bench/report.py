@@ -65,7 +65,10 @@ def machine() -> str:
                     break
     except OSError:
         pass
-    return f"nproc {len(os.sched_getaffinity(0))}, {model}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    return (
+        f"nproc {len(os.sched_getaffinity(0))}, {model}, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
 
 
 def load_average() -> str:

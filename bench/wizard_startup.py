@@ -15,17 +15,18 @@ import time
 
 LAUNCHED = time.perf_counter()  # before importing Textual and the wizard
 
-import asyncio  # noqa: E402
-import statistics  # noqa: E402
-import threading  # noqa: E402
+# The imports below come after LAUNCHED on purpose: time to the first screen includes importing them.
+import asyncio  # noqa: E402 - timed, after LAUNCHED
+import statistics  # noqa: E402 - timed, after LAUNCHED
+import threading  # noqa: E402 - timed, after LAUNCHED
 
-from textual import events  # noqa: E402
+from textual import events  # noqa: E402 - timed, after LAUNCHED
 
-from tfiam_tui.engine.terraform import Line  # noqa: E402
-from tfiam_tui.tui.app import create_app  # noqa: E402
-from tfiam_tui.tui.messages import TerraformLines  # noqa: E402
-from tfiam_tui.tui.session import Session  # noqa: E402
-from tfiam_tui.tui.stream import Batcher  # noqa: E402
+from tfiam_tui.engine.terraform.events import Line  # noqa: E402 - timed, after LAUNCHED
+from tfiam_tui.tui.app import create_app  # noqa: E402 - timed, after LAUNCHED
+from tfiam_tui.tui.messages import TerraformLines  # noqa: E402 - timed, after LAUNCHED
+from tfiam_tui.tui.session import Session  # noqa: E402 - timed, after LAUNCHED
+from tfiam_tui.tui.stream import Batcher  # noqa: E402 - timed, after LAUNCHED
 
 LINES = 10_000
 LINES_PER_SECOND = 2_500  # a busy terraform apply with many resources; 4 s of streaming

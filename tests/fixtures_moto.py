@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tfiam_tui.engine.sandbox import Sandbox
+from tfiam_tui.engine.aws.sandbox import Sandbox
 
 SANDBOX_REGION = "us-east-1"
 

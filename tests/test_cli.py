@@ -7,8 +7,7 @@ import sys
 
 import pytest
 
-from tfiam_tui import cli
-from tfiam_tui.commands import common
+from tfiam_tui.commands import cli, common
 
 
 @pytest.mark.parametrize("typed,forced", [("y\n", True), ("yes\n", True), ("\n", False), ("n\n", False), ("", False)])
@@ -30,3 +29,149 @@ def test_exit_codes_are_listed_in_help(capsys):
     out = capsys.readouterr().out
     for line in ("3  invalid answers", "6  refused", "130  interrupted"):
         assert line in out
+
+
+# --------------------------------------------------------------------------- the last-resort handler
+
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+# The shortest command line that reaches each subcommand's function.
+ARGV = {
+    "replay": ["replay", "answers.yaml"],
+    "validate": ["validate", "answers.yaml"],
+    "lint": ["lint", "answers.yaml"],
+    "decrypt": ["decrypt"],
+    "wizard": ["wizard"],
+    "ask": ["ask"],
+    "backend": ["backend", "bootstrap", "answers.yaml"],
+    "unlock": ["unlock", "answers.yaml"],
+}
+
+
+def _subparsers(parser):
+    action = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    return action.choices
+
+
+def _parser_whose_commands_raise(exc: BaseException):
+    parser = cli.build_parser()
+
+    def boom(args, console):
+        raise exc
+
+    def patch(p):
+        p.set_defaults(func=boom)
+        for action in p._actions:
+            if action.__class__.__name__ == "_SubParsersAction":
+                for sub in action.choices.values():
+                    patch(sub)
+
+    patch(parser)
+    return parser
+
+
+def test_every_subcommand_is_covered_by_the_handler_tests():
+    assert set(_subparsers(cli.build_parser())) == set(ARGV)
+
+
+@pytest.mark.parametrize("command", sorted(ARGV))
+def test_an_unexpected_error_in_any_subcommand_is_one_line_and_exit_1(monkeypatch, capsys, command):
+    monkeypatch.delenv("TFIAM_DEBUG", raising=False)
+    parser = _parser_whose_commands_raise(RuntimeError("disk on fire"))
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    assert cli.main(ARGV[command]) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("tfiam: unexpected error (RuntimeError: disk on fire); this is a bug in tfiam")
+    assert "TFIAM_DEBUG=1" in lines[0]
+    assert "Traceback" not in captured.err + captured.out
+
+
+def test_tfiam_debug_adds_the_traceback(monkeypatch, capsys):
+    monkeypatch.setenv("TFIAM_DEBUG", "1")
+    parser = _parser_whose_commands_raise(RuntimeError("disk on fire"))
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    assert cli.main(ARGV["validate"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert err.rstrip().splitlines()[-1].startswith("tfiam: unexpected error (RuntimeError: disk on fire)")
+
+
+def test_an_unexpected_error_names_no_secret(monkeypatch, capsys):
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # shaped like a secret access key
+    parser = _parser_whose_commands_raise(ValueError(f"bad credentials {secret}"))
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    assert cli.main(ARGV["replay"]) == 1
+    err = capsys.readouterr().err
+    assert "bad credentials [redacted]" in err
+    assert secret not in err
+
+
+@pytest.mark.parametrize("command", ["replay", "unlock"])
+def test_ctrl_c_in_a_terraform_command_says_state_was_kept(monkeypatch, capsys, command):
+    parser = _parser_whose_commands_raise(KeyboardInterrupt())
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    assert cli.main(ARGV[command]) == 130
+    assert "terraform was stopped cleanly" in capsys.readouterr().err
+
+
+def test_the_handler_works_in_a_fresh_interpreter_where_no_engine_error_class_was_imported(tmp_path):
+    # The bug this guards against: except clauses built from modules never imported became
+    # `except ((), ())`, and Python raised TypeError with a traceback instead of exit 1.
+    code = (
+        "import sys\n"
+        "import tfiam_tui.commands.validate as v\n"
+        "def boom(args, console): raise OSError('the disk went away')\n"
+        "v.cmd_validate = boom\n"
+        "from tfiam_tui.commands.cli import main\n"
+        "rc = main(['validate', 'answers.yaml'])\n"
+        "assert 'tfiam_tui.engine.terraform.events' not in sys.modules\n"
+        "raise SystemExit(rc)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TFIAM_DEBUG"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
+                          timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "tfiam: unexpected error (OSError: the disk went away); this is a bug in tfiam: "
+        "run again with TFIAM_DEBUG=1 for details and report it"
+    ]
+
+
+def _tfiam() -> str:
+    return str(Path(sys.executable).with_name("tfiam"))
+
+
+@pytest.mark.parametrize("command", ["validate", "lint"])
+def test_ctrl_c_while_reading_the_answers_exits_130_quietly(tmp_path, command):
+    """The real binary, blocked reading its answers from a FIFO nobody writes to, gets a
+    real SIGINT: exit 130, nothing on stderr (no traceback, no word about terraform)."""
+    fifo = tmp_path / "answers.yaml"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([_tfiam(), command, str(fifo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    writer = None
+    try:
+        deadline = time.monotonic() + 60
+        while writer is None:  # opening the write end succeeds once tfiam has the read end open
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "tfiam never opened the answers file"
+                time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if writer is not None:
+            os.close(writer)
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert err == ""
+    assert "Traceback" not in out

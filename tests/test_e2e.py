@@ -17,10 +17,9 @@ from pathlib import Path
 
 import boto3
 import pytest
-
-from tests.answers_data import apply_changes
 import yaml
 
+from tests.answers_data import apply_changes
 from tfiam_tui.engine.exitcodes import Exit
 
 pytestmark = pytest.mark.e2e

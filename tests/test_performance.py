@@ -25,7 +25,8 @@ import yaml
 from tfiam_tui.engine import answers as answers_mod
 from tfiam_tui.engine.exitcodes import Exit
 from tfiam_tui.engine.pipeline import Pipeline
-from tfiam_tui.engine.terraform import Runner, run_to_end
+from tfiam_tui.engine.terraform.events import run_to_end
+from tfiam_tui.engine.terraform.runner import Runner
 
 REPO = Path(__file__).resolve().parent.parent
 TFIAM = str(Path(sys.executable).parent / "tfiam")

@@ -42,7 +42,8 @@ FIELDS = {
     "user.tags.<key>": lambda d, v: d["user"]["tags"].__setitem__(v, "x"),
     "user.tags.Owner": lambda d, v: d["user"]["tags"].__setitem__("Owner", v),
     "permissions.groups[0].name": lambda d, v: d["permissions"]["groups"][0].__setitem__("name", v),
-    "permissions.groups[0].custom_policy.name": lambda d, v: d["permissions"]["groups"][0]["custom_policy"].__setitem__("name", v),
+    "permissions.groups[0].custom_policy.name":
+        lambda d, v: d["permissions"]["groups"][0]["custom_policy"].__setitem__("name", v),
     "permissions.groups[0].custom_policy.description":
         lambda d, v: d["permissions"]["groups"][0]["custom_policy"].__setitem__("description", v),
 }
@@ -108,7 +109,7 @@ def test_accepted_text_lands_in_aws_byte_for_byte(tmp_path_factory, moto_endpoin
                        aws_access_key_id="testing", aws_secret_access_key="testing")
     landed = {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName=user)["Tags"]}
     assert landed == tags
-    for group, text in zip(groups, texts):
+    for group, text in zip(groups, texts, strict=True):  # one group per text
         arn = f"arn:aws:iam::123456789012:policy/{group['custom_policy']['name']}"
         assert iam.get_policy(PolicyArn=arn)["Policy"].get("Description", "") == text
     tfvars = json.loads((Path(tmp) / "ws" / "terraform.tfvars.json").read_text())

@@ -16,8 +16,8 @@ import boto3
 import pytest
 
 from tfiam_tui.engine import answers as A
-from tfiam_tui.engine import bootstrap, remote_state, workspace
-from tfiam_tui.engine.terraform import Diagnostic, TerraformFailed
+from tfiam_tui.engine.terraform import backends, bootstrap, locks, statemove, workspace
+from tfiam_tui.engine.terraform.events import Diagnostic, TerraformFailed
 
 REGION = "eu-central-1"
 HOSTILE_KEY = 'iam/${path.cwd}/%{if true}x"y\\z.tfstate'
@@ -65,7 +65,7 @@ def new_bucket(endpoint: str) -> str:
 def test_local_backend_keeps_the_local_backend_file_and_writes_no_backend_config():
     files = workspace.render(A.parse({"version": 1, "provider": {"region": REGION}, "user": {"name": "x"}}), None)
     assert 'backend "local"' in files["backend.tf"].decode()
-    assert remote_state.BACKEND_CONFIG_FILE not in files
+    assert backends.BACKEND_CONFIG_FILE not in files
 
 
 def settings(config: str) -> dict[str, str]:
@@ -78,7 +78,7 @@ def test_s3_backend_renders_an_empty_backend_block_and_a_partial_config():
     files = workspace.render(answers(kms_key_id="alias/tfstate", dynamodb_table="tf-locks", use_lockfile=False), None)
     backend_tf = files["backend.tf"].decode()
     assert 'backend "s3" {}' in backend_tf and 'backend "local"' not in backend_tf
-    config = files[remote_state.BACKEND_CONFIG_FILE].decode()
+    config = files[backends.BACKEND_CONFIG_FILE].decode()
     assert settings(config) == {
         "bucket": '"acme-tfstate"', "key": '"iam/users/ci-bot.tfstate"', "region": f'"{REGION}"',
         "encrypt": "true", "kms_key_id": '"alias/tfstate"', "use_lockfile": "false",
@@ -90,20 +90,20 @@ def test_backend_region_and_profile_override_the_providers():
     a = A.parse({"version": 1, "provider": {"region": REGION, "profile": "ops"}, "user": {"name": "x"},
                  "backend": {"type": "s3", "bucket": "acme-tfstate", "key": "k", "region": "us-west-2",
                              "profile": "state-admin"}})
-    found = settings(remote_state.backend_config(a))
+    found = settings(backends.backend_config(a))
     assert (found["region"], found["profile"]) == ('"us-west-2"', '"state-admin"')
-    assert remote_state.region(a) == "us-west-2" and remote_state.profile(a) == "state-admin"
+    assert backends.region(a) == "us-west-2" and backends.profile(a) == "state-admin"
 
 
 def test_stand_in_endpoint_goes_to_every_backend_service_path_style():
-    config = remote_state.backend_config(answers("http://127.0.0.1:4566"))
+    config = backends.backend_config(answers("http://127.0.0.1:4566"))
     url = '"http://127.0.0.1:4566"'
     assert f"endpoints                   = {{ s3 = {url}, dynamodb = {url}, sts = {url}, iam = {url} }}" in config
     found = settings(config)
     for flag in ("use_path_style", "skip_credentials_validation", "skip_requesting_account_id",
                  "skip_metadata_api_check", "skip_region_validation", "skip_s3_checksum"):
         assert found[flag] == "true"
-    assert "endpoints" not in remote_state.backend_config(answers())
+    assert "endpoints" not in backends.backend_config(answers())
 
 
 def test_real_terraform_reads_the_backend_config_literally(tmp_path, moto_endpoint, terraform_bin):
@@ -111,11 +111,11 @@ def test_real_terraform_reads_the_backend_config_literally(tmp_path, moto_endpoi
     against the moto server records exactly that key."""
     bucket = new_bucket(moto_endpoint)
     a = answers(moto_endpoint, profile=None, bucket=bucket, key=HOSTILE_KEY)
-    for name, data in remote_state.backend_files(a).items():
+    for name, data in backends.backend_files(a).items():
         (tmp_path / name).write_bytes(data)
     env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull}
     done = subprocess.run([terraform_bin, "init", "-input=false", "-no-color",
-                           f"-backend-config={remote_state.BACKEND_CONFIG_FILE}"],
+                           f"-backend-config={backends.BACKEND_CONFIG_FILE}"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     recorded = json.loads((tmp_path / ".terraform" / "terraform.tfstate").read_text())["backend"]["config"]
@@ -129,7 +129,7 @@ def test_real_terraform_reads_the_backend_config_literally(tmp_path, moto_endpoi
 def test_lock_error_names_holder_time_id_and_how_to_release():
     failure = TerraformFailed("plan", 1, ["Error: Error acquiring the state lock"],
                               diagnostics=[Diagnostic("error", "Error acquiring the state lock", LOCK_DETAIL)])
-    text = remote_state.explain_lock(failure, "answers/ci-bot.yaml")
+    text = locks.explain_lock(failure, "answers/ci-bot.yaml")
     assert "alice@build-7 holds the lock" in text
     assert "since:     2026-11-30 13:18:22.791633475 +0000 UTC" in text
     assert "lock id:   75d8db6e-a133-5a69-4115-f6f9c5e066d5" in text
@@ -140,19 +140,19 @@ def test_lock_error_names_holder_time_id_and_how_to_release():
 
 def test_lock_error_in_plain_output_is_found_too_and_other_failures_are_not_locks():
     plain = TerraformFailed("init", 1, ["Error: Error acquiring the state lock", *LOCK_DETAIL.splitlines()])
-    assert remote_state.lock_from_failure(plain).id == "75d8db6e-a133-5a69-4115-f6f9c5e066d5"
+    assert locks.lock_from_failure(plain).id == "75d8db6e-a133-5a69-4115-f6f9c5e066d5"
     other = TerraformFailed("plan", 1, ["Error: creating IAM User"],
                             diagnostics=[Diagnostic("error", "creating IAM User (x): EntityAlreadyExists")])
-    assert remote_state.explain_lock(other) is None
+    assert locks.explain_lock(other) is None
 
 
 def test_a_plan_made_stale_by_another_run_says_to_run_again():
     stale = TerraformFailed("apply", 1, ["Error: Saved plan is stale"], diagnostics=[Diagnostic(
         "error", "Saved plan is stale", "The given plan file can no longer be applied because the state was "
         "changed by another operation after the plan was created.")])
-    text = remote_state.explain_failure(stale, "a.yaml")
+    text = locks.explain_failure(stale, "a.yaml")
     assert "another run changed the state" in text and "Run the same command again" in text
-    assert remote_state.explain_failure(TerraformFailed("apply", 1, ["Error: boom"])) is None
+    assert locks.explain_failure(TerraformFailed("apply", 1, ["Error: boom"])) is None
 
 
 def test_read_lock_finds_the_s3_lock_object_then_the_dynamodb_item(moto_endpoint):
@@ -161,20 +161,20 @@ def test_read_lock_finds_the_s3_lock_object_then_the_dynamodb_item(moto_endpoint
     data = {"version": 1, "provider": {"region": REGION, "endpoint": moto_endpoint}, "user": {"name": "x"},
             "backend": {"type": "s3", "bucket": bucket, "key": "a/b.tfstate", "dynamodb_table": table}}
     a = A.parse(data)
-    assert remote_state.read_lock(a) is None  # neither the lock object nor the table exists
+    assert locks.read_lock(a) is None  # neither the lock object nor the table exists
     ddb = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name=REGION)
     ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
                      BillingMode="PAY_PER_REQUEST")
-    assert remote_state.read_lock(a) is None
+    assert locks.read_lock(a) is None
     info = {"ID": "dd-1", "Operation": "OperationTypePlan", "Who": "bob@ci", "Version": "1.9.8",
             "Created": "2026-11-30T10:00:00Z", "Path": f"{bucket}/a/b.tfstate", "Info": ""}
     ddb.put_item(TableName=table, Item={"LockID": {"S": f"{bucket}/a/b.tfstate"}, "Info": {"S": json.dumps(info)}})
-    lock = remote_state.read_lock(a)
+    lock = locks.read_lock(a)
     assert (lock.id, lock.who, lock.operation) == ("dd-1", "bob@ci", "OperationTypePlan")
     s3(moto_endpoint).put_object(Bucket=bucket, Key="a/b.tfstate.tflock",
                                  Body=json.dumps({**info, "ID": "s3-1", "Who": "carol@laptop"}).encode())
-    assert remote_state.read_lock(a).who == "carol@laptop"  # the lock file is checked first
+    assert locks.read_lock(a).who == "carol@laptop"  # the lock file is checked first
 
 
 # --------------------------------------------------------------------------- migration decisions
@@ -199,17 +199,17 @@ def test_local_state_and_an_empty_key_means_migrate_and_the_copy_goes_only_when_
     local = _state(7, "aaa", ["ci-bot"])
     (tmp_path / "terraform.tfstate").write_text(json.dumps(local))
     (tmp_path / "terraform.tfstate.backup").write_text(json.dumps(_state(6, "aaa", [])))
-    step = remote_state.plan_init(a, tmp_path)
+    step = statemove.plan_init(a, tmp_path)
     assert step.mode == "migrate" and step.asks
-    assert remote_state.init_options(step) == {"migrate_state": True, "reconfigure": False}
+    assert statemove.init_options(step) == {"migrate_state": True, "reconfigure": False}
     assert "serial 7, 1 resource(s)" in step.question() and "s3://" in step.question()
 
-    with pytest.raises(remote_state.MigrationError, match="was kept"):
-        remote_state.finish_init(step, _state(1, "new", ["someone-else"]), tmp_path)
+    with pytest.raises(statemove.MigrationError, match="was kept"):
+        statemove.finish_init(step, _state(1, "new", ["someone-else"]), tmp_path)
     assert (tmp_path / "terraform.tfstate").exists()
 
     # terraform 1.11 migrates into a new lineage at serial 1: what counts is the content
-    removed = remote_state.finish_init(step, _state(1, "new", ["ci-bot"]), tmp_path)
+    removed = statemove.finish_init(step, _state(1, "new", ["ci-bot"]), tmp_path)
     assert sorted(p.name for p in removed) == ["terraform.tfstate", "terraform.tfstate.backup"]
     assert not (tmp_path / "terraform.tfstate").exists()
 
@@ -219,8 +219,8 @@ def test_a_different_state_in_the_bucket_is_never_overwritten(tmp_path, moto_end
     a = _s3_answers(moto_endpoint, bucket)
     s3(moto_endpoint).put_object(Bucket=bucket, Key="iam/x.tfstate", Body=json.dumps(_state(3, "b", ["other"])).encode())
     (tmp_path / "terraform.tfstate").write_text(json.dumps(_state(7, "a", ["ci-bot"])))
-    with pytest.raises(remote_state.MigrationError, match="already holds a different state"):
-        remote_state.plan_init(a, tmp_path)
+    with pytest.raises(statemove.MigrationError, match="already holds a different state"):
+        statemove.plan_init(a, tmp_path)
 
 
 def test_the_same_state_already_in_the_bucket_is_adopted(tmp_path, moto_endpoint):
@@ -230,25 +230,25 @@ def test_the_same_state_already_in_the_bucket_is_adopted(tmp_path, moto_endpoint
     (tmp_path / "terraform.tfstate").write_text(json.dumps(_state(7, "a", ["ci-bot"])))
     (tmp_path / ".terraform").mkdir()
     (tmp_path / ".terraform" / "terraform.tfstate").write_text(json.dumps({"backend": {"type": "local"}}))
-    step = remote_state.plan_init(a, tmp_path)
-    assert step.mode == "adopt" and step.reconfigure and not remote_state.init_options(step)["migrate_state"]
-    assert [p.name for p in remote_state.adopt(step, a, tmp_path)] == ["terraform.tfstate"]
+    step = statemove.plan_init(a, tmp_path)
+    assert step.mode == "adopt" and step.reconfigure and not statemove.init_options(step)["migrate_state"]
+    assert [p.name for p in statemove.adopt(step, a, tmp_path)] == ["terraform.tfstate"]
 
 
 def test_no_local_state_after_a_local_backend_means_reconfigure(tmp_path, moto_endpoint):
     a = _s3_answers(moto_endpoint, new_bucket(moto_endpoint))
-    assert remote_state.plan_init(a, tmp_path).mode == "plain"  # never initialised
+    assert statemove.plan_init(a, tmp_path).mode == "plain"  # never initialised
     (tmp_path / ".terraform").mkdir()
     (tmp_path / ".terraform" / "terraform.tfstate").write_text(json.dumps({"backend": {"type": "local"}}))
-    step = remote_state.plan_init(a, tmp_path)
+    step = statemove.plan_init(a, tmp_path)
     assert (step.mode, step.reconfigure, step.asks) == ("plain", True, False)
 
 
 def test_a_missing_bucket_says_to_bootstrap(tmp_path, moto_endpoint):
     a = _s3_answers(moto_endpoint, f"missing-{uuid.uuid4().hex[:10]}")
     (tmp_path / "terraform.tfstate").write_text(json.dumps(_state(1, "a", ["x"])))
-    with pytest.raises(remote_state.MigrationError, match="tfiam backend bootstrap"):
-        remote_state.plan_init(a, tmp_path)
+    with pytest.raises(statemove.MigrationError, match="tfiam backend bootstrap"):
+        statemove.plan_init(a, tmp_path)
 
 
 # --------------------------------------------------------------------------- bootstrap detection
@@ -319,7 +319,7 @@ def test_bootstrap_workspace_validates(tmp_path, moto_endpoint, terraform_bin, t
 RACE = textwrap.dedent('''
     import json, sys, threading, time
     import boto3
-    from tfiam_tui.engine import moto_server
+    from tfiam_tui.engine.aws import moto_server
     moto_server.install_iam_gaps()
     if sys.argv[1] == "filled":
         moto_server.install_state_backend_gaps()

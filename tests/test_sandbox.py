@@ -15,8 +15,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.fixtures_moto import sandbox_client, unique_name
-from tfiam_tui.engine import sandbox as sandbox_module
-from tfiam_tui.engine.sandbox import Sandbox, SandboxError
+from tfiam_tui.engine.aws import sandbox as sandbox_module
+from tfiam_tui.engine.aws.sandbox import Sandbox, SandboxError
 
 POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -234,7 +234,7 @@ def test_sandbox_reports_the_servers_error_when_it_cannot_start(monkeypatch):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_server_prints_one_ready_line_and_exits_cleanly_on_signal(sig):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tfiam_tui.engine.moto_server", "--port", "0"],
+        [sys.executable, "-m", "tfiam_tui.engine.aws.moto_server", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -336,7 +336,7 @@ def test_server_applies_concurrent_requests_one_at_a_time():
 
     from werkzeug.serving import make_server
 
-    from tfiam_tui.engine.moto_server import one_request_at_a_time
+    from tfiam_tui.engine.aws.moto_server import one_request_at_a_time
 
     running, most = 0, 0
     guard = threading.Lock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import os
 import secrets as pysecrets
@@ -14,7 +15,7 @@ import pytest
 
 from tests.fixtures_gpg import encrypt_b64, gpg_cli
 from tfiam_tui.engine import secrets
-from tfiam_tui.engine.secrets import DecryptError, PgpError
+from tfiam_tui.engine.secrets import DecryptError, PgpError, keys
 
 
 def _aws_like_secret() -> str:
@@ -88,13 +89,13 @@ def test_find_from_file_uses_a_throwaway_keyring(gpg_keys, empty_gnupghome, tmp_
     key_file = tmp_path / ("op.asc" if armor else "op.gpg")
     key_file.write_bytes(gpg_keys.export(gpg_keys.op_fpr, armor=armor))
     temp_homes: list[str] = []
-    real_mkdtemp = secrets.tempfile.mkdtemp
+    real_mkdtemp = keys.tempfile.mkdtemp
 
     def recording_mkdtemp(*args, **kwargs):
         temp_homes.append(real_mkdtemp(*args, **kwargs))
         return temp_homes[-1]
 
-    monkeypatch.setattr(secrets.tempfile, "mkdtemp", recording_mkdtemp)
+    monkeypatch.setattr(keys.tempfile, "mkdtemp", recording_mkdtemp)
     before = _keyring_listing(empty_gnupghome)
 
     key = secrets.find_public_key(str(key_file), gnupghome=empty_gnupghome)
@@ -283,10 +284,8 @@ def _readable_proc_files() -> list[bytes]:
     for pid in os.listdir("/proc"):
         if pid.isdigit():
             for name in ("cmdline", "environ"):
-                try:
+                with contextlib.suppress(OSError):
                     found.append(Path("/proc", pid, name).read_bytes())
-                except OSError:
-                    pass
     return found
 
 

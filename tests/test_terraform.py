@@ -17,19 +17,19 @@ from pathlib import Path
 
 import pytest
 
-from tfiam_tui.engine.terraform import (
+from tfiam_tui.engine.terraform.cliconfig import cli_config_notice
+from tfiam_tui.engine.terraform.events import (
     ChangeSummary,
     Diagnostic,
     Finished,
     Line,
     PlannedChange,
     ResourceProgress,
-    Runner,
     TerraformFailed,
-    cli_config_notice,
     TerraformNotFound,
     run_to_end,
 )
+from tfiam_tui.engine.terraform.runner import Runner
 
 TWO_RESOURCES = """
 resource "terraform_data" "a" {
@@ -287,7 +287,8 @@ def test_abandoning_the_events_still_stops_terraform_cleanly(tmp_path, terraform
 CONSUMER = """
 import sys
 from pathlib import Path
-from tfiam_tui.engine.terraform import Line, Runner, run_to_end
+from tfiam_tui.engine.terraform.events import Line, run_to_end
+from tfiam_tui.engine.terraform.runner import Runner
 
 runner = Runner(Path(sys.argv[1]), terraform_bin=sys.argv[2])
 try:

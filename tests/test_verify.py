@@ -9,7 +9,8 @@ import pytest
 
 from tests.fixtures_moto import SANDBOX_REGION, unique_name
 from tfiam_tui.engine.answers import parse
-from tfiam_tui.engine.verify import Check, Expected, format_checklist, verify
+from tfiam_tui.engine.aws.expected import Check, Expected
+from tfiam_tui.engine.aws.verify import format_checklist, verify
 
 POWER_USER = "arn:aws:iam::aws:policy/PowerUserAccess"
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -245,7 +246,7 @@ def test_format_checklist_marks_each_line():
 
 
 def test_unreachable_endpoint_fails_every_check_without_a_traceback():
-    from tfiam_tui.engine.sandbox import free_loopback_port
+    from tfiam_tui.engine.aws.sandbox import free_loopback_port
 
     dead = f"http://127.0.0.1:{free_loopback_port()}"
     checks = verify(Expected(user_name="x"), region=SANDBOX_REGION, endpoint=dead)

@@ -6,14 +6,15 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from tfiam_tui.engine import answers as A
-from tfiam_tui.engine import fsutil, workspace
+from tfiam_tui.engine import bundled, fsutil
+from tfiam_tui.engine.terraform import backends, workspace
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 HOSTILE = 'x" } resource "null" "y" { ${path.cwd} %{if true}'
@@ -52,7 +53,7 @@ def test_answer_values_reach_terraform_only_through_tfvars_json():
 
 
 def test_hcl_strings_cannot_interpolate():
-    assert workspace.hcl_string('a"${b}%{c}') == '"a\\"$${b}%%{c}"'
+    assert backends.hcl_string('a"${b}%{c}') == '"a\\"$${b}%%{c}"'
 
 
 def test_no_pgp_key_when_no_secret_is_created():
@@ -103,9 +104,9 @@ def test_a_crash_mid_write_leaves_the_old_workspace_intact(tmp_path, monkeypatch
     real_stage, staged = fsutil.stage, []
 
     def stage_then_crash(path, blob, mode=0o600):
-        if path.exists() and path.read_bytes() != blob:
-            if staged:  # the second changed file: the disk fills up before it is written
-                raise OSError(28, "No space left on device")
+        # the second changed file: the disk fills up before it is written
+        if path.exists() and path.read_bytes() != blob and staged:
+            raise OSError(28, "No space left on device")
         tmp = real_stage(path, blob, mode)
         if tmp is not None:
             staged.append(tmp)
@@ -138,7 +139,8 @@ def test_workspace_in_a_folder_without_write_permission_writes_nothing():
         os.chmod(parent, 0o555)
         code = (
             "import sys; from pathlib import Path\n"
-            "from tfiam_tui.engine import answers as A, workspace\n"
+            "from tfiam_tui.engine import answers as A\n"
+                "from tfiam_tui.engine.terraform import workspace\n"
             "from tests.test_workspace import hostile_answers, PGP_B64\n"
             "try:\n"
             f"    workspace.write(Path({str(parent / 'ws')!r}), workspace.render(hostile_answers(), PGP_B64))\n"
@@ -158,8 +160,8 @@ def test_workspace_in_a_folder_without_write_permission_writes_nothing():
 
 
 def test_bundled_folders_are_found():
-    assert (workspace.bundled_dir("modules") / "iam-user" / "main.tf").is_file()
-    assert (workspace.bundled_dir("workspace_templates") / "versions.tf.tmpl").is_file()
+    assert (bundled.bundled_dir("modules") / "iam-user" / "main.tf").is_file()
+    assert (bundled.bundled_dir("workspace_templates") / "versions.tf.tmpl").is_file()
 
 
 def test_hand_edits_are_detected_and_kept_unless_overwrite_is_asked(tmp_path):

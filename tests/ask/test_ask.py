@@ -13,10 +13,10 @@ from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from tfiam_tui import ask as ask_mod
-from tfiam_tui import cli
+from tfiam_tui.ask import interview as ask_mod
+from tfiam_tui.commands import cli
 from tfiam_tui.engine import answers as A
-from tfiam_tui.engine import workspace
+from tfiam_tui.engine.terraform import workspace
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ENTER, DOWN, CTRL_C, KILL_LINE = "\r", "\x1b[B", "\x03", "\x15"
@@ -143,7 +143,7 @@ def test_answers_from_ask_give_the_same_workspace_in_replay_and_the_wizard(tmp_p
     assert code == 0
     by_hand = reference(gnupghome.op_fpr)
     from_replay = workspace.render(A.load(saved), "a2V5")  # what `tfiam replay FILE` loads
-    from tfiam_tui.tui.form import Form  # what `tfiam wizard --answers FILE` loads
+    from tfiam_tui.tui.form import Form
 
     from_wizard = workspace.render(Form.from_file(saved).answers(), "a2V5")
     assert from_replay == from_wizard == workspace.render(by_hand, "a2V5")

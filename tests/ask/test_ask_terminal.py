@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import pytest

@@ -41,8 +41,9 @@ async def wait_for(pilot, condition, timeout: float = 120.0, step: float = 0.2) 
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s on screen {screen_name(pilot.app)}: "
-                                 f"{pilot.app.screen.query_one('#run-status').render() if pilot.app.screen.query('#run-status') else ''}")
+            screen = pilot.app.screen
+            status = screen.query_one("#run-status").render() if screen.query("#run-status") else ""
+            raise AssertionError(f"timed out after {timeout}s on screen {screen_name(pilot.app)}: {status}")
         await pilot.pause(step)
 
 

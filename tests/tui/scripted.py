@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tfiam_tui.engine import verify
+from tfiam_tui.engine.aws import expected
 from tfiam_tui.engine.pipeline import Credentials, PlanSummary
-from tfiam_tui.engine.terraform import ChangeSummary, Finished, Line, PlannedChange, ResourceProgress
+from tfiam_tui.engine.terraform.events import ChangeSummary, Finished, Line, PlannedChange, ResourceProgress
 from tfiam_tui.tui.session import Session
 
 CHANGES = [
@@ -78,13 +78,13 @@ class ScriptedPipeline:
                            access_key_id="AKIAIOSFODNN7EXAMPLE",
                            secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 
-    def verify(self, credentials: Credentials | None = None) -> list[verify.Check]:
+    def verify(self, credentials: Credentials | None = None) -> list[expected.Check]:
         name = self.answers.user.name
         return [
-            verify.Check(f"user {name} exists", True, f"arn:aws:iam::{ACCOUNT}:user/{name}"),
-            verify.Check("tags match", True),
-            verify.Check("member of ci-group", True),
-            verify.Check("access key works", credentials is not None, f"sts says user/{name}"),
+            expected.Check(f"user {name} exists", True, f"arn:aws:iam::{ACCOUNT}:user/{name}"),
+            expected.Check("tags match", True),
+            expected.Check("member of ci-group", True),
+            expected.Check("access key works", credentials is not None, f"sts says user/{name}"),
         ]
 
 

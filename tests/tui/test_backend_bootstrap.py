@@ -12,12 +12,11 @@ import yaml
 from botocore.exceptions import ClientError
 from textual.widgets import Log
 
+from tests.fixtures_moto import SANDBOX_REGION, sandbox_client, unique_name
+from tests.tui.helpers import screen_name, wait_for
 from tfiam_tui.tui.app import create_app
 from tfiam_tui.tui.screens.dialogs import ConfirmScreen
 from tfiam_tui.tui.session import Session
-
-from ..fixtures_moto import SANDBOX_REGION, sandbox_client, unique_name
-from .helpers import screen_name, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -14,11 +14,10 @@ from textual.widgets import Button
 from tests.fixtures_moto import unique_name
 from tests.test_e2e import answers_file
 from tests.test_interrupt import SlowProxy
-from tfiam_tui.engine import verify
+from tests.tui.helpers import wait_for
+from tfiam_tui.engine.aws import verify
 from tfiam_tui.tui.app import create_app
 from tfiam_tui.tui.session import Session
-
-from .helpers import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -8,11 +8,10 @@ import pytest
 import yaml
 from textual.widgets import Button, Checkbox, Input
 
+from tests.fixtures_moto import unique_name
+from tests.tui.helpers import screen_name, shown_errors, type_into, wait_for
 from tfiam_tui.tui.app import create_app
 from tfiam_tui.tui.session import Session
-
-from ..fixtures_moto import unique_name
-from .helpers import screen_name, shown_errors, type_into, wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -16,11 +16,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from tests.tui.helpers import settle, wait_for
+from tests.tui.scripted import ScriptedSession
 from tfiam_tui.tui.app import create_app
 from tfiam_tui.tui.session import Session
-
-from .helpers import settle, wait_for
-from .scripted import ScriptedSession
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ci-bot.yaml"
 STEPS = ["provider", "user", "permissions", "authentication", "backend", "review"]

@@ -9,11 +9,10 @@ import pytest
 import yaml
 from textual.widgets import Input
 
+from tests.tui.helpers import post_burst, screen_name, shown_errors, type_into, wait_for
 from tfiam_tui.engine import answers as answers_mod
 from tfiam_tui.tui.app import create_app
 from tfiam_tui.tui.session import Session
-
-from .helpers import post_burst, screen_name, shown_errors, type_into, wait_for
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -16,7 +16,7 @@ def register(subparsers, tf_options) -> None:
     p.add_argument("--workspace", help="workspace folder (overrides the answers file's 'workspace')")
     p.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     tf_options(p)
-    p.set_defaults(func=cmd_ask)
+    p.set_defaults(func=cmd_ask, runs_terraform=True)
 
 
 def _load_defaults(path: str | None) -> dict | None:
@@ -24,15 +24,13 @@ def _load_defaults(path: str | None) -> dict | None:
     each value is validated when it is offered as a default)."""
     if not path:
         return None
-    import yaml
-
     from ..engine import answers as answers_mod
 
     try:
-        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=answers_mod._Loader)  # noqa: S506
+        data = answers_mod.load_data(Path(path).read_text(encoding="utf-8"), path)
     except FileNotFoundError:
         raise answers_mod.AnswersError([answers_mod.Problem(field="", message="no such file")], path) from None
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+    except UnicodeDecodeError as exc:
         raise answers_mod.AnswersError([answers_mod.Problem(field="", message=f"cannot be read: {exc}")], path) from None
     return data if isinstance(data, dict) else None
 
@@ -46,12 +44,12 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
         return Exit.REFUSED
     import questionary
 
-    from .. import ask
-    from ..cli import build_parser
+    from ..ask import interview as ask
+    from ..engine import answers as answers_mod
+    from ..engine import policy as lint_mod
+    from .cli import build_parser
     from .decrypt import cmd_decrypt
     from .replay import cmd_replay
-    from ..engine import answers as answers_mod
-    from ..engine import lint as lint_mod
 
     defaults = _load_defaults(args.answers)
     interview = ask.Interview(defaults, sandbox=args.sandbox, say=console.say)
@@ -97,8 +95,9 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
     if not questionary.confirm("Decrypt the new credentials now?", default=True).unsafe_ask():
         return code
     fmt = questionary.select("Format:", choices=["credentials", "csv", "json"]).unsafe_ask()
+    suffix = {"credentials": "creds", "csv": "csv", "json": "json"}[fmt]
     output = questionary.text("Write them to (a new file, created 0600; '-' for this screen):",
-                              default=f"{answers.user.name}.{ {'credentials': 'creds', 'csv': 'csv', 'json': 'json'}[fmt] }").unsafe_ask()
+                              default=f"{answers.user.name}.{suffix}").unsafe_ask()
     dargv = ["decrypt", "--answers", str(save_to), "--format", fmt, "--output", output.strip()]
     if args.workspace:
         dargv += ["--workspace", args.workspace]

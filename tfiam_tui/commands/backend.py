@@ -25,7 +25,7 @@ def register(subparsers, tf_options) -> None:
     b.add_argument("--auto-approve", action="store_true", help="apply without asking")
     b.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     tf_options(b)
-    b.set_defaults(func=cmd_bootstrap)
+    b.set_defaults(func=cmd_bootstrap, runs_terraform=True)
 
 
 def agree(question: str, auto_approve: bool, console, refused: str) -> bool:
@@ -38,30 +38,33 @@ def agree(question: str, auto_approve: bool, console, refused: str) -> bool:
     if not is_terminal():
         console.error(f"no terminal to ask on, so {refused}; run again with --auto-approve to do it unattended")
         return False
-    from ..prompts import confirm
+    from ..ask.prompts import confirm
 
     return confirm(question, default=False)
 
 
 def _aws_check(answers, console) -> None:
     """Fail fast (PreflightError, exit 9) when AWS cannot be reached or no credentials."""
-    from ..engine import remote_state, verify
+    from ..engine.aws import preflight
+    from ..engine.terraform import backends
 
-    identity = verify.preflight(
-        region=remote_state.region(answers), endpoint=answers.provider.endpoint, profile=remote_state.profile(answers)
+    identity = preflight.preflight(
+        region=backends.region(answers), endpoint=answers.provider.endpoint, profile=backends.profile(answers)
     )
     console.say(f"acting as {identity}")
 
 
 def cmd_bootstrap(args: argparse.Namespace, console) -> int:
-    from .common import run_step
-    from ..engine import bootstrap, remote_state, workspace
     from ..engine.answers import AnswersError, Problem, load
     from ..engine.exitcodes import Exit
-    from ..engine.terraform import ChangeSummary, PlannedChange, Runner, cli_config_notice
+    from ..engine.terraform import backends, bootstrap, workspace
+    from ..engine.terraform.cliconfig import cli_config_notice
+    from ..engine.terraform.events import ChangeSummary, PlannedChange
+    from ..engine.terraform.runner import Runner
+    from .common import run_step
 
     loaded = load(args.answers)
-    backend = remote_state.s3_backend(loaded)
+    backend = backends.s3_backend(loaded)
     if backend is None:
         raise AnswersError([Problem(
             field="backend.type",
@@ -72,7 +75,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
     if notice := cli_config_notice():
         console.say(notice)
     total = 4
-    console.step(1, total, f"looking for s3://{backend.bucket} in {remote_state.region(loaded)}")
+    console.step(1, total, f"looking for s3://{backend.bucket} in {backends.region(loaded)}")
     _aws_check(loaded, console)
     try:
         inventory = bootstrap.detect(loaded)
@@ -80,7 +83,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
         console.error(f"{exc}. Nothing was created.")
         return Exit.INVALID_ANSWERS
     except Exception as exc:  # botocore: access denied, throttled, ...
-        if not remote_state.is_aws_error(exc):
+        if not backends.is_aws_error(exc):
             raise
         console.error(f"could not look at the bucket: {exc}. Nothing was created.")
         return Exit.AWS_UNAVAILABLE
@@ -110,7 +113,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
             console.step(4, total, "terraform apply: skipped, nothing to create or change")
             for line in result.lines():
                 console.say(f"  {line}")
-            console.say(f"The backend is ready: tfiam replay {args.answers} keeps the state in {remote_state.state_url(loaded)}.")
+            console.say(f"The backend is ready: tfiam replay {args.answers} keeps the state in {backends.state_url(loaded)}.")
             return Exit.OK
         console.say(f"Plan: {counts.add} to create, {counts.change} to change, {counts.remove} to destroy.")
         for action, address in planned:
@@ -123,7 +126,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
         run_step(runner.apply(), console)
     for line in result.lines():
         console.say(f"  {line}")
-    console.say(f"The backend is ready: tfiam replay {args.answers} keeps the state in {remote_state.state_url(loaded)}.")
+    console.say(f"The backend is ready: tfiam replay {args.answers} keeps the state in {backends.state_url(loaded)}.")
     return Exit.OK
 
 
@@ -138,11 +141,11 @@ def init_workspace(pipeline, console, *, auto_approve: bool, step: tuple[int, in
     """Replay's init step.  For an S3 backend: notes about the answers, then, when the
     workspace still has local state, ask before moving it to the bucket, verify the move
     and delete the local copy.  Returns None to go on, or the exit code to stop with."""
-    from .common import run_step
-    from ..engine import remote_state
     from ..engine.exitcodes import Exit
+    from ..engine.terraform import backends, statemove
+    from .common import run_step
 
-    backend = remote_state.s3_backend(pipeline.answers)
+    backend = backends.s3_backend(pipeline.answers)
     if backend is not None:
         for note in backend.notes():
             console.say(f"note: {note}")
@@ -162,7 +165,7 @@ def init_workspace(pipeline, console, *, auto_approve: bool, step: tuple[int, in
         console.step(*step, what)
         run_step(pipeline.init(plan), console)
         removed += pipeline.finish_init(plan)  # "migrate": verified, then the local copy goes
-    except remote_state.MigrationError as exc:
+    except statemove.MigrationError as exc:
         console.error(f"{exc}. Nothing was deleted.")
         return Exit.REFUSED
     if removed:

@@ -19,7 +19,7 @@ def read_passphrase_file(path: str | None) -> str | None:
 
 
 def render_event(event, console) -> None:
-    from ..engine.terraform import Line
+    from ..engine.terraform.events import Line
 
     if isinstance(event, Line):
         console.tf(event.text)
@@ -27,7 +27,7 @@ def render_event(event, console) -> None:
 
 def run_step(events, console):
     """Drain one terraform step, printing its lines; raise TerraformFailed on failure."""
-    from ..engine.terraform import run_to_end
+    from ..engine.terraform.events import run_to_end
 
     return run_to_end(events, on_event=lambda e: render_event(e, console), check=True)
 

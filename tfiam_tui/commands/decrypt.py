@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..engine import answers as answers_mod
 from ..engine.exitcodes import Exit
-from ..engine.handover import format_credentials, write_private
+from ..engine.secrets.handover import format_credentials, write_private
 from .common import is_terminal, read_passphrase_file
 
 
@@ -39,7 +39,7 @@ def _resolve_workspace(args: argparse.Namespace) -> Path:
 def cmd_decrypt(args: argparse.Namespace, console) -> int:
     from ..engine import pipeline as pl
     from ..engine import secrets
-    from ..engine.terraform import Runner
+    from ..engine.terraform.runner import Runner
 
     ws = _resolve_workspace(args)
     if not (ws / "terraform.tfvars.json").exists():
@@ -64,7 +64,7 @@ def cmd_decrypt(args: argparse.Namespace, console) -> int:
         creds = pl.workspace_credentials(ws, outputs, passphrase=passphrase)
     except secrets.DecryptError as exc:
         if "passphrase" in str(exc) and passphrase is None and is_terminal():
-            from ..prompts import secret
+            from ..ask.prompts import secret
 
             creds = pl.workspace_credentials(ws, outputs, passphrase=secret("Passphrase of your PGP key:"))
         else:

@@ -21,7 +21,7 @@ def register(subparsers, tf_options) -> None:  # noqa: ARG001 - lint runs no ter
 
 def cmd_lint(args: argparse.Namespace, console) -> int:
     from ..engine import answers as answers_mod
-    from ..engine import lint as lint_mod
+    from ..engine import policy as lint_mod
     from ..engine.exitcodes import Exit
 
     loaded = answers_mod.load(args.answers)  # AnswersError: exit 3, reported by cli.main

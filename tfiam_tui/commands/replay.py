@@ -29,7 +29,7 @@ def register(subparsers, tf_options) -> None:
     p.add_argument("--timings", action="store_true",
                    help="at the end, print seconds per step and tfiam's peak memory to stderr")
     tf_options(p)
-    p.set_defaults(func=cmd_replay)
+    p.set_defaults(func=cmd_replay, runs_terraform=True)
 
 
 def _duration(text: str) -> str:
@@ -43,7 +43,7 @@ def _duration(text: str) -> str:
 
 def _apply_reporting_progress(pipeline, console) -> None:
     """Apply; if it fails or is interrupted, say what was and was not created."""
-    from ..engine.terraform import ResourceProgress, TerraformFailed, run_to_end
+    from ..engine.terraform.events import ResourceProgress, TerraformFailed, run_to_end
 
     pipeline.runner.confirm_force_stop = ask_force_stop
 
@@ -87,7 +87,7 @@ def _confirm(summary, auto_approve: bool, console) -> bool:
             "and run again with --auto-approve to apply it unattended"
         )
         return False
-    from ..prompts import confirm
+    from ..ask.prompts import confirm
 
     return confirm("Apply exactly this plan?", default=False)
 
@@ -103,7 +103,7 @@ def _credentials_for_verify(pipeline, passphrase_file: str | None, console):
         return pipeline.credentials(passphrase), ""
     except secrets.PgpError as exc:
         if "passphrase" in str(exc) and passphrase is None and is_terminal():
-            from ..prompts import secret
+            from ..ask.prompts import secret
 
             try:
                 return pipeline.credentials(secret("Passphrase of your PGP key (to test the new key):")), ""
@@ -114,7 +114,7 @@ def _credentials_for_verify(pipeline, passphrase_file: str | None, console):
 
 def _print_lint(findings, source: str, console) -> None:
     """The linter's errors and warnings (info only as a count; ``tfiam lint`` shows all)."""
-    from ..engine import lint as lint_mod
+    from ..engine import policy as lint_mod
 
     shown = ("error", "warning")
     if any(f.severity in shown for f in findings):
@@ -124,7 +124,7 @@ def _print_lint(findings, source: str, console) -> None:
 def _lint_gate(loaded, source: str, strict: bool, console):
     """Lint the answers before anything is written or started.  Returns the findings to
     print once the run is under way, or ``None`` when they stop it (printed here)."""
-    from ..engine import lint as lint_mod
+    from ..engine import policy as lint_mod
 
     findings = lint_mod.lint(loaded)
     if lint_mod.fails(findings, strict):
@@ -137,7 +137,7 @@ def _lint_gate(loaded, source: str, strict: bool, console):
 
 def cmd_replay(args: argparse.Namespace, console) -> int:
     from ..engine import pipeline as pl
-    from ..engine import verify as verify_mod
+    from ..engine.aws import preflight, verify
 
     loaded = answers_mod.load(args.answers)
     findings = _lint_gate(loaded, args.answers, args.strict, console)
@@ -147,7 +147,7 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
     with contextlib.ExitStack() as stack:
         extra_env: dict[str, str | None] = {}
         if args.sandbox:
-            from ..engine.sandbox import Sandbox
+            from ..engine.aws.sandbox import Sandbox
 
             sandbox = stack.enter_context(Sandbox())
             loaded = pl.with_endpoint(loaded, sandbox.endpoint)
@@ -157,7 +157,7 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
                 "Nothing here touches a real AWS account; the sandbox vanishes when tfiam exits."
             )
         total = 6
-        from ..engine.terraform import cli_config_notice
+        from ..engine.terraform.cliconfig import cli_config_notice
 
         if notice := cli_config_notice():
             console.say(notice)
@@ -175,7 +175,7 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
             if not is_terminal():
                 console.error("refusing to overwrite hand edits without a terminal to ask on; pass --overwrite")
                 return Exit.REFUSED
-            from ..prompts import confirm
+            from ..ask.prompts import confirm
 
             if not confirm("Overwrite them with what the answers say?", default=False):
                 console.say("Nothing was written.")
@@ -190,13 +190,13 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
         if pipeline.used_sandbox_key:
             console.say(
                 f"SANDBOX: {loaded.authentication.pgp_key} is not in your GnuPG keyring, so the sandbox's "
-                f"fake secrets are encrypted to a throwaway sandbox key ({pipeline.pgp_key.fingerprint})."
+                f"fake secrets are encrypted to a throwaway sandbox key ({pipeline.pgp_key and pipeline.pgp_key.fingerprint})."
             )
         console.step(1, total, f"answers {args.answers}: valid (user {loaded.user.name}); acting as {identity}")
         console.step(
             2, total, f"workspace {ws}: {len(result.changed)} file(s) written, {len(result.unchanged)} unchanged"
         )
-        from .backend import init_workspace  # S3: moves local state there first, after asking
+        from .backend import init_workspace
 
         if (stop := init_workspace(pipeline, console, auto_approve=args.auto_approve, step=(3, total))) is not None:
             return stop
@@ -208,9 +208,9 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
         if unchecked:
             console.say(f"warning: could not check for existing users, groups or policies of the same names ({unchecked})")
         if conflicts:
-            console.error(verify_mod.format_conflicts(conflicts, ws))
+            console.error(preflight.format_conflicts(conflicts, ws))
             return Exit.REFUSED
-        if summary.has_changes:
+        if summary is not None and summary.has_changes:
             if not _confirm(summary, args.auto_approve, console):
                 console.say("Not applied.")
                 return Exit.REFUSED
@@ -223,10 +223,10 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
         if loaded.authentication.access_key:
             creds, why = _credentials_for_verify(pipeline, args.passphrase_file, console)
         checks = pipeline.verify(creds)
-        console.say(verify_mod.format_checklist(checks))
+        console.say(verify.format_checklist(checks))
         if loaded.authentication.access_key and creds is None:
             console.say(f"  [--] the new access key works: not checked ({why})")
-        if not verify_mod.all_ok(checks):
+        if not verify.all_ok(checks):
             console.error("verification failed: the account does not match the answers (see [FAIL] above)")
             return Exit.VERIFY_FAILED
         if loaded.authentication.access_key or loaded.authentication.console:

@@ -22,30 +22,30 @@ def register(subparsers, tf_options) -> None:
     p.add_argument("--workspace", help="workspace folder (overrides the answers file's 'workspace')")
     p.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     tf_options(p)
-    p.set_defaults(func=cmd_unlock)
+    p.set_defaults(func=cmd_unlock, runs_terraform=True)
 
 
 def cmd_unlock(args: argparse.Namespace, console) -> int:
-    from .common import run_step
-    from ..engine import remote_state
     from ..engine.answers import load, workspace_dir
     from ..engine.exitcodes import Exit
-    from ..engine.terraform import Runner
+    from ..engine.terraform import backends, locks, statemove
+    from ..engine.terraform.runner import Runner
     from .backend import _aws_check, agree
+    from .common import run_step
 
     loaded = load(args.answers)
-    if remote_state.s3_backend(loaded) is None:
+    if backends.s3_backend(loaded) is None:
         console.say(
             "The state is local (backend.type: local): its lock is released when the terraform "
             "process holding it ends. Nothing to unlock."
         )
         return Exit.OK
-    target = remote_state.state_url(loaded)
+    target = backends.state_url(loaded)
     _aws_check(loaded, console)
     try:
-        lock = remote_state.read_lock(loaded)
+        lock = locks.read_lock(loaded)
     except Exception as exc:  # botocore: access denied, ...
-        if not remote_state.is_aws_error(exc):
+        if not backends.is_aws_error(exc):
             raise
         console.error(f"could not read the lock of {target}: {exc}")
         return Exit.AWS_UNAVAILABLE
@@ -63,22 +63,22 @@ def cmd_unlock(args: argparse.Namespace, console) -> int:
         console.say("Not released.")
         return Exit.REFUSED
     ws = workspace_dir(loaded, args.answers, args.workspace)
-    config = ws / remote_state.BACKEND_CONFIG_FILE
+    config = ws / backends.BACKEND_CONFIG_FILE
     ready = (
-        remote_state.previous_backend(ws) == "s3"
+        statemove.previous_backend(ws) == "s3"
         and config.is_file()
-        and config.read_text(encoding="utf-8") == remote_state.backend_config(loaded)
+        and config.read_text(encoding="utf-8") == backends.backend_config(loaded)
     )
     with tempfile.TemporaryDirectory(prefix="tfiam-unlock-") as scratch:
         if ready:  # the workspace is initialised for exactly this backend
             runner = Runner(ws, terraform_bin=args.terraform_bin)
         else:
-            for name, data in remote_state.backend_files(loaded).items():
+            for name, data in backends.backend_files(loaded).items():
                 (Path(scratch) / name).write_bytes(data)
             runner = Runner(Path(scratch), terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir)
-            run_step(runner.init(backend_config=remote_state.BACKEND_CONFIG_FILE), console)
+            run_step(runner.init(backend_config=backends.BACKEND_CONFIG_FILE), console)
         run_step(runner.force_unlock(lock.id), console)
-    after = remote_state.read_lock(loaded)
+    after = locks.read_lock(loaded)
     if after is not None and after.id == lock.id:
         console.error(f"terraform force-unlock finished, but the lock {lock.id} is still there")
         return Exit.TERRAFORM_FAILED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -52,7 +53,5 @@ def commit(staged: dict[Path, Path]) -> None:
 
 def discard(staged: dict[Path, Path]) -> None:
     for tmp in staged.values():
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass

@@ -19,9 +19,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import remote_state, sandbox_keys, secrets, verify, workspace
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import secrets
 from .answers import Answers, AnswersError, Problem
-from .terraform import ChangeSummary, Finished, PlannedChange, Runner, TerraformNotFound
+from .aws import preflight, verify
+from .aws.clients import error_text
+from .aws.expected import Check, Expected
+from .secrets import sandbox_key as sandbox_keys
+from .terraform import backends, statemove, workspace
+from .terraform.events import ChangeSummary, Finished, PlannedChange, TerraformNotFound
+from .terraform.runner import Runner
 from .timings import Timings, timed
 
 PLAN_FILE = "tfiam.tfplan"
@@ -161,7 +169,7 @@ class Pipeline:
         ``overwrite_edits``."""
         files = self.rendered()
         result = workspace.write(self.workspace_dir, files, overwrite_edits=overwrite_edits)
-        if self.used_sandbox_key:
+        if self.used_sandbox_key and self.pgp_key is not None:
             sandbox_keys.mark_workspace(self.workspace_dir, self.pgp_key)
         else:
             sandbox_keys.unmark_workspace(self.workspace_dir)
@@ -179,30 +187,30 @@ class Pipeline:
             found.append(f"{self.workspace_dir} is mode {mode:o}; make it owner-only: chmod 700 {self.workspace_dir}")
         return found
 
-    def init_step(self) -> remote_state.InitStep:
+    def init_step(self) -> statemove.InitStep:
         """How init must run: for an S3 backend, whether local state moves to the bucket
-        (ask the operator when ``.asks``).  Raises remote_state.MigrationError when the
+        (ask the operator when ``.asks``).  Raises statemove.MigrationError when the
         bucket already holds a different state."""
-        return remote_state.plan_init(self.answers, self.workspace_dir, explicit_credentials(self.extra_env))
+        return statemove.plan_init(self.answers, self.workspace_dir, explicit_credentials(self.extra_env))
 
     @timed("init")
-    def init(self, step: remote_state.InitStep | None = None) -> Iterator:
+    def init(self, step: statemove.InitStep | None = None) -> Iterator:
         """terraform init (with the S3 backend configuration; migrating as ``step`` says)."""
-        options = remote_state.init_options(step) if step is not None else {}
+        options = statemove.init_options(step) if step is not None else {}
         self._outputs = None
-        yield from self.runner.init(backend_config=remote_state.backend_config_file(self.answers), **options)
+        yield from self.runner.init(backend_config=backends.backend_config_file(self.answers), **options)
 
-    def before_init(self, step: remote_state.InitStep) -> list[Path]:
+    def before_init(self, step: statemove.InitStep) -> list[Path]:
         """For an "adopt" step (S3 already holds exactly the local state): delete the local
-        copy (returns what was deleted).  Raises remote_state.MigrationError."""
-        return remote_state.adopt(step, self.answers, self.workspace_dir, explicit_credentials(self.extra_env))
+        copy (returns what was deleted).  Raises statemove.MigrationError."""
+        return statemove.adopt(step, self.answers, self.workspace_dir, explicit_credentials(self.extra_env))
 
-    def finish_init(self, step: remote_state.InitStep) -> list[Path]:
+    def finish_init(self, step: statemove.InitStep) -> list[Path]:
         """After a migrating init: verify the bucket holds the local state, then delete the
-        local copy (returns what was deleted).  Raises remote_state.MigrationError."""
+        local copy (returns what was deleted).  Raises statemove.MigrationError."""
         if step.mode != "migrate":
             return []
-        return remote_state.finish_init(step, self.runner.state_pull(), self.workspace_dir)
+        return statemove.finish_init(step, self.runner.state_pull(), self.workspace_dir)
 
     @timed("plan")
     def plan(self) -> Iterator:
@@ -221,19 +229,19 @@ class Pipeline:
             yield event
 
     @timed("conflicts")
-    def name_conflicts(self) -> tuple[list[verify.NameConflict], str | None]:
+    def name_conflicts(self) -> tuple[list[preflight.NameConflict], str | None]:
         """After plan, before apply: users, groups and policies the plan creates that the
-        account already has (verify.name_conflicts).  When there are any, the plan file is
+        account already has (preflight.name_conflicts).  When there are any, the plan file is
         deleted: it cannot be applied cleanly.  Returns (conflicts, None), or ([], why)
         when IAM could not be asked (the apply then reports any clash itself)."""
         if self.summary is None:
             raise RuntimeError("name_conflicts() needs a successful plan() first")
         creates = [address for action, address in self.summary.changes if action == "create"]
         try:
-            conflicts = verify.name_conflicts(self.answers, creates, endpoint=self.answers.provider.endpoint,
+            conflicts = preflight.name_conflicts(self.answers, creates, endpoint=self.answers.provider.endpoint,
                                               credentials=explicit_credentials(self.extra_env))
-        except (verify.ClientError, verify.BotoCoreError) as exc:
-            return [], verify.error_text(exc)
+        except (ClientError, BotoCoreError) as exc:
+            return [], error_text(exc)
         if conflicts:
             (self.workspace_dir / PLAN_FILE).unlink(missing_ok=True)
         return conflicts, None
@@ -266,9 +274,9 @@ class Pipeline:
             return workspace_credentials(self.workspace_dir, outputs, passphrase=passphrase)
 
     @timed("verify")
-    def verify(self, credentials: Credentials | None = None) -> list[verify.Check]:
+    def verify(self, credentials: Credentials | None = None) -> list[Check]:
         """The guide's step 5: the user, its tags, groups and policies, and that the key works."""
-        expected = verify.Expected.from_answers(self.answers)
+        expected = Expected.from_answers(self.answers)
         key = None
         if credentials and credentials.access_key_id and credentials.secret_access_key:
             key = (credentials.access_key_id, credentials.secret_access_key)
@@ -286,8 +294,8 @@ class Pipeline:
     @timed("preflight")
     def preflight(self) -> str:
         """Who we are in which account (STS), before anything is written.  Raises
-        verify.PreflightError when AWS is unreachable or there are no credentials."""
-        return verify.preflight(
+        preflight.PreflightError when AWS is unreachable or there are no credentials."""
+        return preflight.preflight(
             region=self.answers.provider.region,
             endpoint=self.answers.provider.endpoint,
             profile=self.answers.provider.profile,

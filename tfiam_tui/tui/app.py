@@ -14,6 +14,7 @@ from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 
 from .form import STEP_KEYS, STEPS, Form
 from .screens import step_screen
@@ -40,7 +41,7 @@ class WizardApp(App):
         self.visited: set[str] = set()
         self.finished_run = False
         self._held_keys: list[events.Key] | None = None  # type-ahead while a step changes
-        self._hold_timer = None
+        self._hold_timer: Timer | None = None
         self._hold_started = 0.0
         self._switching = False  # goto() ran; the new step has not mounted yet
 

@@ -15,10 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..engine import bootstrap, workspace
 from ..engine.answers import Answers
 from ..engine.pipeline import explicit_credentials
-from ..engine.terraform import ChangeSummary, Finished, PlannedChange, Runner, run_to_end
+from ..engine.terraform import bootstrap, workspace
+from ..engine.terraform.events import ChangeSummary, Finished, PlannedChange, run_to_end
+from ..engine.terraform.runner import Runner
 
 
 class BootstrapJob:
@@ -31,13 +32,13 @@ class BootstrapJob:
         self.extra_env = extra_env
         self._scratch = tempfile.TemporaryDirectory(prefix="tfiam-bootstrap-")
         self.runner = Runner(Path(self._scratch.name) / "state-backend", terraform_bin=terraform_bin,
-                             plugin_dir=plugin_dir, extra_env=extra_env)  # type: ignore[arg-type]
+                             plugin_dir=plugin_dir, extra_env=extra_env)
         self.inventory: bootstrap.Inventory | None = None
         self.planned: list[tuple[str, str]] = []
         self.counts = ChangeSummary(0, 0, 0, "plan")
 
     @classmethod
-    def for_session(cls, session: Any, answers: Answers) -> "BootstrapJob":
+    def for_session(cls, session: Any, answers: Answers) -> BootstrapJob:
         """A job with ``session``'s terraform, plugin dir, sandbox endpoint and environment."""
         return cls(session.effective(answers), terraform_bin=session.terraform_bin,
                    plugin_dir=session.plugin_dir, extra_env=session.extra_env())

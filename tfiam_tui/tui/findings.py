@@ -15,7 +15,7 @@ def findings_for(form: Form, prefixes: tuple[str, ...]) -> list[str] | None:
     except Exception:
         return None
     try:
-        from ..engine.lint import lint
+        from ..engine.policy import lint
     except ImportError:  # the linter is not installed in this build
         return []
     found = []

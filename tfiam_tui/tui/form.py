@@ -87,14 +87,11 @@ class Form:
     # ---- loading and saving
 
     @classmethod
-    def from_file(cls, path: Path) -> "Form":
+    def from_file(cls, path: Path) -> Form:
         """Pre-fill from an answers file.  An incomplete or invalid file still pre-fills
         (its problems show next to their fields); only unreadable YAML raises AnswersError."""
         text = Path(path).read_text(encoding="utf-8")
-        try:
-            raw = yaml.load(text, Loader=answers_mod._Loader)  # noqa: S506 - the engine's SafeLoader
-        except yaml.YAMLError as exc:
-            raise AnswersError([Problem(field="", message=f"not valid YAML: {exc}")], str(path)) from None
+        raw = answers_mod.load_data(text, str(path))
         data = default_data()
         if isinstance(raw, dict):
             _merge(data, raw)
@@ -135,7 +132,7 @@ class Form:
         """Set the value at ``path``, creating maps on the way."""
         parts = split_path(path)
         node: Any = self.data
-        for part, nxt in zip(parts, parts[1:]):
+        for part, nxt in zip(parts, parts[1:], strict=False):  # each part with the one after it
             if isinstance(part, int):
                 node = node[part]
             else:

@@ -14,9 +14,9 @@ from typing import Any
 
 from ..engine import answers as answers_mod
 from ..engine import pipeline as pl
-from ..engine import workspace
 from ..engine.answers import Answers, AnswersError
-from ..engine.terraform import Line, TerraformFailed, run_to_end
+from ..engine.terraform import workspace
+from ..engine.terraform.events import Line, TerraformFailed, run_to_end
 
 _PLACEHOLDER_USER = "tfiam-init"
 
@@ -84,7 +84,7 @@ class Session:
                 if self._sandbox_factory is not None:
                     self._sandbox = self._sandbox_factory()
                 else:
-                    from ..engine.sandbox import Sandbox
+                    from ..engine.aws.sandbox import Sandbox
 
                     self._sandbox = Sandbox().start()
             return self._sandbox.endpoint
@@ -92,7 +92,7 @@ class Session:
     def extra_env(self) -> dict[str, str | None]:
         if not self.sandbox:
             return {}
-        from ..engine.sandbox import Sandbox
+        from ..engine.aws.sandbox import Sandbox
 
         return Sandbox.env_overrides(os.environ)
 
@@ -109,6 +109,12 @@ class Session:
         """The answers as run: pointed at the sandbox when there is one."""
         endpoint = self.sandbox_endpoint()
         return pl.with_endpoint(answers, endpoint) if endpoint else answers
+
+    def current_pipeline(self) -> pl.Pipeline:
+        """The pipeline of the run in progress (the Run and Result steps come after one starts)."""
+        if self.pipeline is None:
+            raise RuntimeError("no run has started yet")
+        return self.pipeline
 
     def new_pipeline(self, answers: Answers, workspace_dir: Path) -> pl.Pipeline:
         self.pipeline = pl.Pipeline(

@@ -11,14 +11,14 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..engine.terraform import Finished, Line, run_to_end
+from ..engine.terraform.events import Finished, Line, run_to_end
 
 
 class Batcher:
     def __init__(
         self,
-        on_lines: Callable[[list[str]], None],
-        on_event: Callable[[Any], None],
+        on_lines: Callable[[list[str]], object],
+        on_event: Callable[[Any], object],
         *,
         interval: float = 0.05,
         max_lines: int = 500,

@@ -10,7 +10,7 @@ from textual.widgets import Button, Checkbox, Label, OptionList, RadioButton, Ra
 from textual.widgets.option_list import Option
 
 from ...engine.answers import Problem
-from ...engine.sandbox_keys import SANDBOX_EMAIL
+from ...engine.secrets.sandbox_key import SANDBOX_EMAIL
 from ..widgets.field import Field, FieldError
 from ..widgets.input import Input
 from .base import StepScreen

@@ -12,14 +12,18 @@ log below the button and reports what existed and what was created.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Log, RadioButton, RadioSet, Static
 
-from ...engine import choices
-from ...engine.answers import S3Backend
+from ...engine.answers import S3Backend, choices
+
+if TYPE_CHECKING:  # the job module is imported when a bootstrap starts
+    from ..bootstrap_job import BootstrapJob
 from ..messages import RunPhase, TerraformLines
 from ..stream import Batcher
 from ..widgets.field import Field
@@ -46,7 +50,7 @@ class BackendScreen(StepScreen):
     def __init__(self) -> None:
         super().__init__()
         self._s3: dict = {}  # the S3 answers, kept while Local is picked (back to S3 restores them)
-        self._job = None  # the BootstrapJob in progress (its scratch workspace lives until it is done)
+        self._job: BootstrapJob | None = None  # the BootstrapJob in progress (its scratch workspace lives until it is done)
         self.bootstrapping = False  # a bootstrap worker runs terraform
 
     def form_fields(self) -> ComposeResult:
@@ -116,7 +120,7 @@ class BackendScreen(StepScreen):
                     **{k: None for k in OPTIONAL}, **FLAGS}
             data.update({k: v for k, v in self._s3.items() if k != "type"})
             self.form.set("backend", data)
-            self.query_one("#s3-key", Input).value = data["key"]
+            self.query_one("#s3-key", Input).value = str(data["key"])
         else:
             if self.form.get("backend.type") == "s3":
                 self._s3 = dict(self.form.get("backend"))
@@ -165,7 +169,7 @@ class BackendScreen(StepScreen):
 
     def start_bootstrap(self) -> None:
         """Look (read-only) and plan in a worker; the confirmation comes with the plan."""
-        from ...engine import remote_state
+        from ...engine.terraform import backends
         from ..bootstrap_job import BootstrapJob
         from ..session import provisional_answers
 
@@ -173,7 +177,7 @@ class BackendScreen(StepScreen):
             self.notify("The bucket set-up is already running.", severity="warning")
             return
         answers = provisional_answers(dict(self.form.data))
-        if answers is None or remote_state.s3_backend(answers) is None:
+        if answers is None or backends.s3_backend(answers) is None:
             self.show_all = True
             self.refresh_problems()
             self.notify("Fix the provider step and the S3 fields first; each problem is shown under its field.",
@@ -196,12 +200,13 @@ class BackendScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="bootstrap", exit_on_error=False)
     def bootstrap_plan_worker(self, job) -> None:
-        from ...engine import remote_state
+        from ...engine.terraform import backends
 
         post = self.post_message
         try:
-            backend = remote_state.s3_backend(job.answers)
-            post(RunPhase("status", f"Looking for s3://{backend.bucket} in {remote_state.region(job.answers)}…"))
+            backend = backends.s3_backend(job.answers)
+            assert backend is not None  # a bootstrap job exists only for an S3 backend
+            post(RunPhase("status", f"Looking for s3://{backend.bucket} in {backends.region(job.answers)}…"))
             inventory = job.detect()
             post(RunPhase("found", "\n".join(inventory.lines())))
             post(RunPhase("status", "terraform init and plan (a scratch workspace that only manages the bucket "
@@ -246,6 +251,7 @@ class BackendScreen(StepScreen):
             self._bootstrap_status(f"Found:\n{message.detail}")
         elif message.phase == "planned":
             counts = job.counts
+            assert job.inventory is not None  # found before planned
             lines = [f"s3://{job.inventory.bucket} in {job.inventory.region}", "",
                      f"Plan: {counts.add} to create, {counts.change} to change, {counts.remove} to destroy.", ""]
             lines += job.changes()[:12]

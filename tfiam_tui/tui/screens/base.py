@@ -51,7 +51,7 @@ class StepScreen(Screen):
         self.show_all = False
 
     @property
-    def wizard(self) -> "WizardApp":
+    def wizard(self) -> WizardApp:
         return self.app  # type: ignore[return-value]
 
     @property
@@ -85,7 +85,7 @@ class StepScreen(Screen):
         yield from ()
 
     def nav_buttons(self) -> ComposeResult:
-        yield Button("← Back", id="back", compact=True, disabled=self.STEP == STEPS[0][0])
+        yield Button("← Back", id="back", compact=True, disabled=STEPS[0][0] == self.STEP)
         yield Static("", classes="spacer")
         yield Button("Next →", id="next", variant="primary", compact=True)
 

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Label, Select, SelectionList, Static
 
-from ...engine import choices
+from ...engine.answers import choices
 from ..widgets.field import Field, FieldError
 from ..widgets.input import Input
 from .base import StepScreen
@@ -109,7 +109,7 @@ class PermissionsScreen(StepScreen):
         statements = self.form.get(f"{CUSTOM}.statements") or []
         await box.mount_all([self._statement_row(i, st) for i, st in enumerate(statements)])
 
-    async def on_mount(self) -> None:
+    async def on_mount(self) -> None:  # type: ignore[override]  # Textual awaits async ones
         await self._rebuild_statements()
         self._show_boxes()
         super().on_mount()
@@ -132,7 +132,7 @@ class PermissionsScreen(StepScreen):
 
     # ---- events
 
-    async def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+    async def on_checkbox_changed(self, event: Checkbox.Changed) -> None:  # type: ignore[override]  # Textual awaits async ones
         event.prevent_default()  # the base handler runs only through super()
         event.stop()
         if event.checkbox.id == "new-group":
@@ -180,8 +180,9 @@ class PermissionsScreen(StepScreen):
             self.touched.add(path)
         elif widget.has_class("statement-actions") or widget.has_class("statement-resources"):
             event.stop()
-            self.form.set(widget.name, choices.split_list(value))
-            self.touched.add(widget.name)
+            name = widget.name or ""  # every statement field is named by its answers path
+            self.form.set(name, choices.split_list(value))
+            self.touched.add(name)
         else:
             super().on_input_changed(event)
             return
@@ -205,7 +206,7 @@ class PermissionsScreen(StepScreen):
         self._refresh_live()
         self.refresh_problems()
 
-    async def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:  # type: ignore[override]  # Textual awaits async ones
         event.prevent_default()  # the base handler runs only through super()
         if event.button.id == "add-statement":
             event.stop()

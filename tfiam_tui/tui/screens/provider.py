@@ -7,7 +7,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Collapsible, OptionList, Select
 from textual.widgets.option_list import Option
 
-from ...engine import choices
+from ...engine.answers import choices
 from ..widgets.field import Field
 from ..widgets.input import Input
 from .base import StepScreen

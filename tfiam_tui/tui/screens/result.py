@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
+from ...engine.pipeline import Credentials
 from ..widgets.field import FieldError
 from ..widgets.input import Input
 from .base import StepScreen
@@ -29,7 +30,7 @@ class ResultScreen(StepScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._creds = None  # pipeline.Credentials: in memory only; its repr hides the secrets
+        self._creds: Credentials | None = None  # in memory only; its repr hides the secrets
         self.revealed = False
 
     def form_fields(self) -> ComposeResult:
@@ -90,9 +91,10 @@ class ResultScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="result", exit_on_error=False)
     def verify_worker(self, passphrase: str | None, *, try_decrypt: bool) -> None:
-        from ...engine import secrets, verify
+        from ...engine import secrets
+        from ...engine.aws import verify
 
-        pipeline = self.wizard.session.pipeline
+        pipeline = self.wizard.session.current_pipeline()
         auth = pipeline.answers.authentication
         creds, why = None, ""
         if (auth.access_key or auth.console) and (try_decrypt or passphrase is not None):
@@ -113,7 +115,7 @@ class ResultScreen(StepScreen):
     def _verified(self, text: str, ok: bool, creds, why: str, asked: bool) -> None:
         head = "✓ The account matches the answers.\n" if ok else "✗ The account does not match the answers.\n"
         self.query_one("#checklist", Static).update(head + text)
-        auth = self.wizard.session.pipeline.answers.authentication
+        auth = self.wizard.session.current_pipeline().answers.authentication
         if creds is not None:
             self._creds = creds
             self._show_creds()
@@ -135,6 +137,8 @@ class ResultScreen(StepScreen):
 
     def _show_creds(self) -> None:
         creds = self._creds
+        if creds is None:
+            return
         box = self.query_one("#creds-box")
         box.display = True
         self.query_one("#key-id", Static).update(f"Access key id      {creds.access_key_id or '-'}")
@@ -155,7 +159,7 @@ class ResultScreen(StepScreen):
             self._show_creds()
 
     def _save(self, fmt: str) -> None:
-        from ...engine.handover import format_credentials, write_private
+        from ...engine.secrets.handover import format_credentials, write_private
 
         error = next(e for e in self.query(FieldError) if e.path == "save")
         path = Path(self.query_one("#save-path", Input).value.strip()).expanduser()

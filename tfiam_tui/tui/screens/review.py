@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
-from ...engine import workspace
+from ...engine.terraform import workspace
 from ..form import STEPS
 from .base import StepScreen
 
@@ -63,7 +63,8 @@ class ReviewScreen(StepScreen):
         yield Static(self.wizard.findings_text(("",)), id="review-findings", markup=False)
         try:
             answers = form.answers()
-            files = workspace.render(answers, PGP_PLACEHOLDER if (answers.authentication.access_key or answers.authentication.console) else None)
+            secrets = answers.authentication.access_key or answers.authentication.console
+            files = workspace.render(answers, PGP_PLACEHOLDER if secrets else None)
         except Exception as exc:  # problems are listed above; the files need valid answers
             yield Static(f"The workspace files appear when the answers are complete ({exc.__class__.__name__}).")
             return
@@ -71,10 +72,9 @@ class ReviewScreen(StepScreen):
             for name in SHOWN_FILES:
                 if name in files:
                     lexer = "json" if name.endswith(".json") else "terraform"
-                    with TabPane(name, id=f"file-{name.replace('.', '-')}"):
-                        with VerticalScroll(classes="file-view"):
-                            yield Static(Syntax(files[name].decode(), lexer, theme="ansi_dark",
-                                                background_color="default", line_numbers=True))
+                    with TabPane(name, id=f"file-{name.replace('.', '-')}"), VerticalScroll(classes="file-view"):
+                        yield Static(Syntax(files[name].decode(), lexer, theme="ansi_dark",
+                                            background_color="default", line_numbers=True))
 
     def nav_buttons(self) -> ComposeResult:
         yield Button("← Back", id="back", compact=True)

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, DataTable, Log, ProgressBar, Static
 
-from ...engine.terraform import Diagnostic, Finished, ResourceProgress
+from ...engine.terraform.events import Diagnostic, Finished, ResourceProgress
 from ..messages import RunPhase, TerraformEvent, TerraformLines
 from ..stream import Batcher, drain
 from .base import StepScreen
@@ -112,8 +112,8 @@ class RunScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="terraform", exit_on_error=False)
     def plan_worker(self, answers, ws, overwrite_edits: bool) -> None:
-        from ...engine import verify
-        from ...engine.workspace import WorkspaceEdited
+        from ...engine.aws import preflight
+        from ...engine.terraform.workspace import WorkspaceEdited
 
         session = self.wizard.session
         post = self.post_message
@@ -145,12 +145,12 @@ class RunScreen(StepScreen):
                 if unchecked:
                     post(TerraformLines([f"[could not check for existing users, groups or policies: {unchecked}]"]))
                 if conflicts:
-                    post(RunPhase("failed", verify.format_conflicts(conflicts, ws)))
+                    post(RunPhase("failed", preflight.format_conflicts(conflicts, ws)))
                     return
                 post(RunPhase("planned"))
             else:
                 post(RunPhase("interrupted" if finished.interrupted else "failed", f"terraform plan exit {finished.returncode}"))
-        except (verify.PreflightError, WorkspaceEdited) as exc:
+        except (preflight.PreflightError, WorkspaceEdited) as exc:
             post(RunPhase("failed", str(exc)))
         except Exception as exc:  # every engine error is worded for the operator; no traceback
             post(RunPhase("failed", str(exc)))
@@ -180,7 +180,7 @@ class RunScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="terraform", exit_on_error=False)
     def apply_worker(self) -> None:
-        pipeline = self.wizard.session.pipeline
+        pipeline = self.wizard.session.current_pipeline()
         try:
             finished = drain(pipeline.apply(), self._sink())
         except Exception as exc:
@@ -193,7 +193,7 @@ class RunScreen(StepScreen):
                                        f"terraform apply exit {finished.returncode}"))
 
     def action_stop(self) -> None:
-        pipeline = self.wizard.session.pipeline
+        pipeline = self.wizard.session.current_pipeline()
         if not self.running or pipeline is None:
             self.notify("terraform is not running.")
             return
@@ -296,7 +296,7 @@ class RunScreen(StepScreen):
             self._status("Nothing was written. Move your edits into the answers, or confirm the overwrite.")
 
     def _planned(self) -> None:
-        self.summary = self.wizard.session.pipeline.summary
+        self.summary = self.wizard.session.current_pipeline().summary
         self.query_one("#plan-box").display = True
         self.query_one("#plan-headline", Static).update(self.summary.headline())
         for action, address in self.summary.changes:

@@ -20,27 +20,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .answers import Answers, AnswersError, Problem
-from . import fsutil
+from .. import fsutil
+from ..answers import Answers, AnswersError, Problem
+from ..bundled import bundled_dir
+from .backends import hcl_string
 
 TFVARS = "terraform.tfvars.json"
 MODULE_DIR = "modules/iam-user"
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
-
-
-def bundled_dir(name: str) -> Path:
-    """``modules`` or ``workspace_templates``: inside the wheel (``_bundled``), or the
-    source checkout next to the package (editable install)."""
-    pkg = Path(__file__).resolve().parent.parent
-    for candidate in (pkg / "_bundled" / name, pkg.parent / name):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(f"tfiam is installed without its {name}/ folder (looked in {pkg})")
-
-
-def hcl_string(value: str) -> str:
-    """An HCL quoted string literal that means exactly ``value`` (no interpolation)."""
-    return json.dumps(value, ensure_ascii=False).replace("${", "$${").replace("%{", "%%{")
 
 
 def tfvars(answers: Answers, pgp_key_b64: str | None) -> dict:
@@ -116,7 +103,7 @@ def render(answers: Answers, pgp_key_b64: str | None) -> dict[str, bytes]:
         if src.is_file() and rel.parts[0] not in ("examples", ".terraform") and not src.name.startswith(".terraform"):
             files[f"{MODULE_DIR}/{rel.as_posix()}"] = src.read_bytes()
     files[TFVARS] = (json.dumps(tfvars(answers, pgp_key_b64), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    from .remote_state import backend_files  # imported here: remote_state builds on this module
+    from .backends import backend_files
 
     files.update(backend_files(answers))  # S3: backend.tf + s3.tfbackend replace the local backend.tf
     return files

@@ -12,9 +12,9 @@ import importlib
 import os
 import sys
 
-from . import __version__
-from .engine import answers as answers_mod
-from .engine.exitcodes import Exit
+from .. import __version__
+from ..engine import answers as answers_mod
+from ..engine.exitcodes import Exit
 
 EXIT_CODES_HELP = "\n".join(f"  {int(code):>3}  {code.name.lower().replace('_', ' ')}" for code in Exit)
 
@@ -120,64 +120,98 @@ COMMAND_MODULES: list[str] = ["tfiam_tui.commands.replay", "tfiam_tui.commands.v
                               "tfiam_tui.commands.ask"]
 
 
-def _raised(module: str, name: str) -> type[BaseException] | tuple[()]:
-    """The exception class ``tfiam_tui.engine.<module>.<name>`` for an ``except`` clause, or
-    ``()`` (matches nothing) when that module was never imported: then nothing can have
-    raised it.  Python evaluates an ``except`` clause only when an exception reaches it."""
-    loaded = sys.modules.get(f"{__package__}.engine.{module}")
-    return getattr(loaded, name) if loaded is not None else ()
+# The engine's error classes, by module: looked up only when an error is being matched.
+# Importing them up front would cost `tfiam validate` boto3 and python-gnupg (~0.1-0.3 s) for
+# nothing, and a class whose module was never imported cannot have been raised.
+_ENGINE = "tfiam_tui.engine"
+MISSING_TOOL = ((f"{_ENGINE}.terraform.events", "TerraformNotFound"), (f"{_ENGINE}.secrets.gpg", "GpgNotFound"))
+TERRAFORM_FAILED = ((f"{_ENGINE}.terraform.events", "TerraformFailed"),)
+PGP_ERROR = ((f"{_ENGINE}.secrets.gpg", "PgpError"),)  # DecryptError, or a keyring tfiam cannot use
+WORKSPACE_EDITED = ((f"{_ENGINE}.terraform.workspace", "WorkspaceEdited"),)
+AWS_UNAVAILABLE = ((f"{_ENGINE}.aws.preflight", "PreflightError"),)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
-        argv.insert(0, "wizard")  # bare `tfiam [wizard options]` opens the wizard
-    args = parser.parse_args(argv)
-    console = Console()
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return Exit.OK
-    # Error classes are looked up only when an error is being matched (see _raised): importing
-    # them up front would cost `tfiam validate` boto3 and python-gnupg (~0.1-0.3 s) for nothing.
-    try:
-        return int(args.func(args, console))
-    except answers_mod.AnswersError as exc:
+def _is(exc: BaseException, classes: tuple[tuple[str, str], ...]) -> bool:
+    for module, name in classes:
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type) and isinstance(exc, cls):
+            return True
+    return False
+
+
+def report(exc: Exception, args: argparse.Namespace, console: Console) -> int:
+    """Say what went wrong in the operator's terms and return the exit code."""
+    if isinstance(exc, answers_mod.AnswersError):
         console.error(str(exc))
         console.error("nothing was written")
         return Exit.INVALID_ANSWERS
-    except (_raised("terraform", "TerraformNotFound"), _raised("secrets", "GpgNotFound")) as exc:
+    if _is(exc, MISSING_TOOL):
         console.error(str(exc))
         return Exit.MISSING_TOOL
-    except _raised("terraform", "TerraformFailed") as exc:
-        from .engine.remote_state import explain_failure
+    if _is(exc, TERRAFORM_FAILED):
+        from ..engine.terraform.events import TerraformFailed
+        from ..engine.terraform.locks import explain_failure
+
+        assert isinstance(exc, TerraformFailed)
 
         console.error(explain_failure(exc, getattr(args, "answers", None)) or str(exc))
         if hint := _provider_install_hint(exc) or _unreachable_hint(exc):
             console.error(hint)
         return Exit.INTERRUPTED if getattr(exc, "interrupted", False) else Exit.TERRAFORM_FAILED
-    except _raised("secrets", "PgpError") as exc:  # DecryptError, or a keyring tfiam cannot use
+    if _is(exc, PGP_ERROR):
         console.error(str(exc))
         return Exit.DECRYPT_FAILED
-    except _raised("workspace", "WorkspaceEdited") as exc:
+    if _is(exc, WORKSPACE_EDITED):
         console.error(str(exc))
         return Exit.REFUSED
-    except _raised("verify", "PreflightError") as exc:
+    if _is(exc, AWS_UNAVAILABLE):
         console.error(f"{exc}. Nothing was written.")
         return Exit.AWS_UNAVAILABLE
+    return unexpected(exc, console)
+
+
+def unexpected(exc: BaseException, console: Console) -> int:
+    """The last line of defence: one line, no traceback (unless TFIAM_DEBUG=1), no secret."""
+    from ..engine.runlog import redact
+
+    if os.environ.get("TFIAM_DEBUG") == "1":
+        import traceback
+
+        console.error(redact("".join(traceback.format_exception(exc))))
+    console.error(redact(f"unexpected error ({type(exc).__name__}: {exc}); this is a bug in tfiam: "
+                         "run again with TFIAM_DEBUG=1 for details and report it"))
+    return Exit.ERROR
+
+
+def interrupted(args: argparse.Namespace | None, console: Console) -> int:
+    """Ctrl-C: exit 130.  Commands that ran terraform say that its state was saved (the
+    runner stopped it with one SIGINT); the others have nothing to say."""
+    if args is not None and getattr(args, "runs_terraform", False):
+        console.error("interrupted; terraform was stopped cleanly and its state saved. "
+                      "Run the same command again to continue.")
+    return Exit.INTERRUPTED
+
+
+def main(argv: list[str] | None = None) -> int:
+    console = Console()
+    args: argparse.Namespace | None = None
+    try:
+        parser = build_parser()
+        argv = list(sys.argv[1:] if argv is None else argv)
+        if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+            argv.insert(0, "wizard")  # bare `tfiam [wizard options]` opens the wizard
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return Exit.OK
+        try:
+            return int(args.func(args, console))
+        except Exception as exc:  # every error becomes one message and an exit code
+            return report(exc, args, console)
     except KeyboardInterrupt:
-        console.error("interrupted; terraform was stopped cleanly and its state saved. Run the same command again to continue.")
-        return Exit.INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback, no secret
-        from .engine.runlog import redact
-
-        if os.environ.get("TFIAM_DEBUG"):
-            import traceback
-
-            console.error(redact("".join(traceback.format_exception(exc))))
-        console.error(redact(f"unexpected error ({type(exc).__name__}): {exc}"))
-        console.error("this is a bug in tfiam; run again with TFIAM_DEBUG=1 for details and report it")
-        return Exit.ERROR
+        return interrupted(args, console)
+    except Exception as exc:  # building the parser or reading argv: still one line
+        return unexpected(exc, console)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,8 @@ import json
 import os
 from pathlib import Path
 
-from . import secrets
+from .gpg import GpgNotFound, PgpError
+from .keys import PublicKey, create_key, find_public_key, require_encryption_key
 
 SANDBOX_NAME = "tfiam sandbox"
 SANDBOX_EMAIL = "sandbox@tfiam.invalid"
@@ -29,20 +30,20 @@ def sandbox_gnupghome() -> Path:
     return home
 
 
-def sandbox_key() -> secrets.PublicKey:
+def sandbox_key() -> PublicKey:
     """The sandbox key, created on first use."""
     home = sandbox_gnupghome()
     try:
-        return secrets.require_encryption_key(secrets.find_public_key(SANDBOX_EMAIL, gnupghome=home))
-    except secrets.GpgNotFound:
+        return require_encryption_key(find_public_key(SANDBOX_EMAIL, gnupghome=home))
+    except GpgNotFound:
         raise
-    except secrets.PgpError:
-        return secrets.create_key(SANDBOX_NAME, SANDBOX_EMAIL, SANDBOX_PASSPHRASE, gnupghome=home)
+    except PgpError:
+        return create_key(SANDBOX_NAME, SANDBOX_EMAIL, SANDBOX_PASSPHRASE, gnupghome=home)
 
 
-def mark_workspace(workspace: Path, key: secrets.PublicKey) -> None:
+def mark_workspace(workspace: Path, key: PublicKey) -> None:
     """Record in the workspace that its secrets are encrypted to the sandbox key."""
-    from .fsutil import write_atomic
+    from ..fsutil import write_atomic
 
     (workspace / MARKER).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     data = {"gnupghome": str(sandbox_gnupghome()), "fingerprint": key.fingerprint}

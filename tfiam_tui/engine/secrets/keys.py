@@ -1,74 +1,31 @@
-"""GnuPG for tfiam: find the operator's public key, create one, decrypt the provider's secrets.
+"""PGP public keys: list the operator's, find one by fingerprint, e-mail or file, check
+that the provider can encrypt to it, and create one.
 
-This is the only module that talks to ``gpg`` (through python-gnupg). The rules it keeps:
-
-- A passphrase reaches gpg only through python-gnupg's passphrase pipe (``--passphrase-fd 0``
-  on stdin, ``--pinentry-mode loopback``): never on a command line, never in a child's
-  environment, never in a log line or an error message.
-- gpg always runs with ``--batch`` and never starts a pinentry (one would fight a full-screen
-  front for the terminal): without a passphrase a locked key fails with a clear error.
-- A key given as a file path is read in a throwaway keyring; the operator's keyring is never
-  written to, except by :func:`create_key`, whose job that is.
-- python-gnupg's logger (``gnupg``) is held at WARNING: at DEBUG it can log decrypted data.
-
-The hashicorp/aws provider wants ``pgp_key`` as base64 of the *binary* public key
-(:attr:`PublicKey.provider_b64`) and returns ``encrypted_secret`` / ``encrypted_password``
-as base64 of a binary OpenPGP message (:func:`decrypt`).
+A key given as a file path is read in a throwaway keyring; the operator's keyring is
+never written to, except by :func:`create_key`, whose job that is.  The provider wants
+``pgp_key`` as base64 of the *binary* public key (:attr:`PublicKey.provider_b64`).
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import io
-import logging
 import os
 import re
-import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.utils import parseaddr
 from pathlib import Path
 
-import gnupg
-
-__all__ = [
-    "DecryptError",
-    "GpgNotFound",
-    "PgpError",
-    "PublicKey",
-    "create_key",
-    "decrypt",
-    "find_public_key",
-    "gpg_home",
-    "list_keys",
-    "require_encryption_key",
-]
-
-_GNUPG_LOGGER = logging.getLogger("gnupg")
-_GNUPG_LOGGER.setLevel(logging.WARNING)
+from .gpg import PgpError, _discard_home, _Gpg, _gpg_says, _home, _open, _where
 
 # Validity letters (field 2 of gpg's colon listing) that make a key, subkey or user id unusable:
 # invalid, disabled, revoked, expired.
 _BAD_VALIDITY = frozenset("idre")
-# libgpg-error code for "Bad passphrase" (the low 16 bits of an ``ERROR ... <code>`` status).
-_GPG_ERR_BAD_PASSPHRASE = 11
+
+
 # What create_key makes: known to work with the provider's OpenPGP library.
 _NEW_KEY_ALGO = "rsa3072"
-
-
-class PgpError(Exception):
-    """A PGP key or gpg problem, worded for the operator: what was asked, what is wrong, what to do."""
-
-
-class GpgNotFound(PgpError):
-    """The ``gpg`` program is missing or does not run."""
-
-
-class DecryptError(PgpError):
-    """A secret could not be decrypted. The message never holds the plaintext or the passphrase."""
 
 
 @dataclass(frozen=True)
@@ -100,88 +57,6 @@ class PublicKey:
         return parseaddr(self.uids[0])[1] if self.uids else ""
 
 
-# --------------------------------------------------------------------------- gpg plumbing
-
-
-class _Gpg(gnupg.GPG):
-    """python-gnupg with two local rules: no ``--debug ipc`` and a quick-gen-key helper."""
-
-    def make_args(self, args, passphrase):  # noqa: D102 - see gnupg.GPG.make_args
-        cmd = super().make_args(args, passphrase)
-        # python-gnupg adds "--debug ipc" when DEBUG_IPC is set in our environment; that trace
-        # (agent traffic on stderr) is no place for a secret-key session.
-        for i in range(len(cmd) - 1):
-            if cmd[i] == "--debug" and cmd[i + 1] == "ipc":
-                del cmd[i : i + 2]
-                break
-        return cmd
-
-    def quick_gen_key(self, uid: str, algo: str, usage: str, expire: str, passphrase: str):
-        """``gpg --quick-gen-key``, the passphrase sent through the passphrase pipe.
-
-        python-gnupg's ``gen_key`` would put the passphrase in a parameter file, where gpg
-        trims leading and trailing blanks from it; the pipe keeps it exactly as typed.
-        """
-        result = self.result_map["generate"](self)
-        self._handle_io(
-            ["--quick-gen-key", uid, algo, usage, expire],
-            io.BytesIO(b""),
-            result,
-            passphrase=passphrase,
-            binary=True,
-        )
-        return result
-
-
-def gpg_home() -> str | None:
-    """The keyring directory gpg uses: ``$GNUPGHOME`` when set, else None (gpg's ``~/.gnupg``)."""
-    return os.environ.get("GNUPGHOME") or None
-
-
-def _home(gnupghome: str | os.PathLike | None) -> str | None:
-    return os.fspath(gnupghome) if gnupghome else gpg_home()
-
-
-def _where(home: str | None) -> str:
-    """Name a keyring for a message."""
-    return f"the keyring at {home or os.path.expanduser('~/.gnupg')}"
-
-
-def _open(home: str | None) -> _Gpg:
-    """A python-gnupg handle on ``home`` (None: gpg's default), UTF-8 both ways."""
-    if _GNUPG_LOGGER.level < logging.WARNING:  # NOTSET would inherit an app-wide DEBUG
-        _GNUPG_LOGGER.setLevel(logging.WARNING)
-    if home is not None and not os.path.isdir(home):
-        raise PgpError(f"GnuPG home {home!r} is not a directory; check GNUPGHOME")
-    try:
-        # UTF-8, not python-gnupg's Latin-1 default: gpg and pinentry treat passphrases and
-        # user ids as UTF-8, so "pässwörd" must reach gpg as the same bytes the key was made with.
-        return _Gpg(gnupghome=home, encoding="utf-8")
-    except (OSError, ValueError) as exc:
-        raise GpgNotFound(
-            f"cannot run gpg ({exc}); install GnuPG 2.2 or later and make sure 'gpg' is on PATH"
-        ) from exc
-
-
-def _statuses(stderr: str) -> list[tuple[str, str]]:
-    """The ``[GNUPG:] KEYWORD value`` lines gpg wrote to the status fd, in order."""
-    found = []
-    for line in stderr.splitlines():
-        if line.startswith("[GNUPG:] "):
-            keyword, _, value = line[9:].partition(" ")
-            found.append((keyword, value.strip()))
-    return found
-
-
-def _gpg_says(stderr: str) -> str:
-    """gpg's last human-readable complaint (a ``gpg: ...`` line), for an error message."""
-    lines = [ln[5:].strip() for ln in stderr.splitlines() if ln.startswith("gpg: ")]
-    return lines[-1] if lines else "no details"
-
-
-# --------------------------------------------------------------------------- key listing
-
-
 @dataclass
 class _Listed:
     """One key from ``gpg --list-keys --with-colons``."""
@@ -200,7 +75,7 @@ class _Listed:
 
     @property
     def can_encrypt(self) -> bool:
-        now = datetime.now(timezone.utc).timestamp()
+        now = datetime.now(UTC).timestamp()
         if not self.usable(self.validity, self.expires, now) or "D" in self.caps:
             return False
         if "e" in self.caps:
@@ -282,7 +157,7 @@ def _public_key(listed: _Listed, binary: bytes, source: str, has_secret: bool) -
         key_id=listed.fingerprint[-16:],
         uids=list(listed.uids),
         can_encrypt=listed.can_encrypt,
-        expires=datetime.fromtimestamp(listed.expires, timezone.utc).date() if listed.expires else None,
+        expires=datetime.fromtimestamp(listed.expires, UTC).date() if listed.expires else None,
         source=source,
         binary=binary,
         has_secret=has_secret,
@@ -296,8 +171,6 @@ def list_keys(*, gnupghome: str | os.PathLike | None = None) -> list[PublicKey]:
     secret = _secret_fingerprints(home)
     return [_public_key(k, _export(g, k.fingerprint), "keyring", k.fingerprint in secret) for k in _listing(g)]
 
-
-# --------------------------------------------------------------------------- finding a key
 
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 
@@ -416,21 +289,6 @@ def _key_from_file(ref: str, path: Path, operator_home: str | None) -> PublicKey
     return _public_key(key, binary, "file", has_secret)
 
 
-def _discard_home(home: str) -> None:
-    """Stop any gpg daemons started for a throwaway home, then delete it."""
-    gpgconf = shutil.which("gpgconf")
-    if gpgconf:
-        subprocess.run(
-            [gpgconf, "--homedir", home, "--kill", "all"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-            timeout=30,
-        )
-    shutil.rmtree(home, ignore_errors=True)
-
-
 def require_encryption_key(key: PublicKey) -> PublicKey:
     """Return ``key`` if the provider can encrypt to it, else raise :class:`PgpError`."""
     if not key.can_encrypt:
@@ -440,72 +298,6 @@ def require_encryption_key(key: PublicKey) -> PublicKey:
             f"expired or revoked); add one with gpg --quick-add-key {key.fingerprint} {_NEW_KEY_ALGO} encr"
         )
     return key
-
-
-# --------------------------------------------------------------------------- decrypting
-
-
-def decrypt(
-    b64_message: str,
-    *,
-    passphrase: str | None = None,
-    gnupghome: str | os.PathLike | None = None,
-) -> str:
-    """Decrypt a provider output (``encrypted_secret``, ``encrypted_password``) to text.
-
-    ``b64_message`` is base64 of a binary OpenPGP message. ``passphrase`` unlocks the secret key
-    (None or '': the key is unprotected, or the operator's gpg-agent has the passphrase cached).
-    Raises :class:`DecryptError`; its message names the key and keyring, never the plaintext or
-    the passphrase.
-    """
-    try:
-        message = base64.b64decode("".join(b64_message.split()), validate=True)
-    except (binascii.Error, ValueError, AttributeError):
-        raise DecryptError("cannot decrypt: the value is not base64 (expected a provider encrypted_* output)") from None
-    if not message:
-        raise DecryptError("cannot decrypt: the value is empty")
-    # python-gnupg treats "" as "a passphrase follows on stdin" but writes nothing, so gpg
-    # would read the message as the passphrase: "" means no passphrase.
-    passphrase = passphrase or None
-    if passphrase is not None and re.search(r"[\r\n\0]", passphrase):
-        raise DecryptError("cannot decrypt: the passphrase contains a line break or NUL, which gpg cannot read")
-    home = _home(gnupghome)
-    g = _open(home)
-    # Without a passphrase python-gnupg leaves the pinentry mode alone; loopback keeps gpg
-    # from opening a pinentry on the terminal, so a locked key fails instead of prompting.
-    extra = None if passphrase else ["--pinentry-mode", "loopback"]
-    result = g.decrypt(message, passphrase=passphrase, extra_args=extra)
-    if result.ok and result.returncode == 0:
-        try:
-            return result.data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise DecryptError("cannot decrypt: the decrypted value is not UTF-8 text") from None
-    raise DecryptError(_decrypt_failure(result.stderr, passphrase is not None, home))
-
-
-def _decrypt_failure(stderr: str, gave_passphrase: bool, home: str | None) -> str:
-    """Word a failed decryption from gpg's status lines (never from the data)."""
-    status = _statuses(stderr)
-    keywords = {k for k, _ in status}
-    recipients = [v.split()[0] for k, v in status if k == "ENC_TO" and v]
-    missing = [v.split()[0] for k, v in status if k == "NO_SECKEY" and v]
-    keys = ", ".join(recipients) or "unknown key"
-    bad = "BAD_PASSPHRASE" in keywords or any(
-        k == "ERROR" and v.split()[-1].isdigit() and int(v.split()[-1]) & 0xFFFF == _GPG_ERR_BAD_PASSPHRASE
-        for k, v in status
-    )
-    if "NODATA" in keywords and not recipients:
-        return "cannot decrypt: the value is not an OpenPGP message"
-    if bad:
-        return f"cannot decrypt: bad passphrase for the secret key of {keys} in {_where(home)}"
-    if recipients and set(missing) >= set(recipients):
-        return f"cannot decrypt: no secret key for {keys} in {_where(home)}"
-    if not gave_passphrase and ({"NEED_PASSPHRASE", "MISSING_PASSPHRASE"} & keywords):
-        return f"cannot decrypt: the secret key of {keys} is protected by a passphrase and none was given"
-    return f"cannot decrypt (key {keys}, {_where(home)}): gpg says: {_gpg_says(stderr)}"
-
-
-# --------------------------------------------------------------------------- creating a key
 
 
 def create_key(

@@ -2,7 +2,7 @@
 
     *** NOTHING IN THE SANDBOX TOUCHES A REAL AWS ACCOUNT. ***
 
-:class:`Sandbox` starts :mod:`tfiam_tui.engine.moto_server` (moto, in memory) on a
+:class:`Sandbox` starts :mod:`tfiam_tui.engine.aws.moto_server` (moto, in memory) on a
 free loopback port and hands out dummy credentials.  Terraform pointed at
 :attr:`Sandbox.endpoint` with :meth:`Sandbox.env` merged into its environment
 creates the IAM user, groups and keys inside that process; when the ``with``
@@ -121,13 +121,14 @@ class Sandbox:
         changes.update({k: v for k, v in wanted.items() if base.get(k) != v})
         return changes
 
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         """Start the server and wait until it answers; raise :class:`SandboxError` if not."""
         if self._process is not None:
             raise SandboxError("the sandbox is already running")
         self.port = free_loopback_port()
-        self._log = tempfile.NamedTemporaryFile(prefix="tfiam-sandbox-", suffix=".log")
-        cmd = [sys.executable, "-m", "tfiam_tui.engine.moto_server", "--port", str(self.port),
+        # The server's log lives as long as the sandbox (stop() closes it), not one block.
+        self._log = tempfile.NamedTemporaryFile(prefix="tfiam-sandbox-", suffix=".log")  # noqa: SIM115
+        cmd = [sys.executable, "-m", "tfiam_tui.engine.aws.moto_server", "--port", str(self.port),
                "--host", "127.0.0.1", "--exit-on-stdin-eof"]
         if self.verbose:
             cmd.append("--verbose")
@@ -171,7 +172,7 @@ class Sandbox:
         """The server's output file while it runs (requests are logged there when verbose)."""
         return self._log.name if self._log else None
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(

@@ -26,8 +26,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from . import remote_state, workspace
-from .answers import Answers
+from .. import bundled
+from ..answers import Answers
+from . import backends, workspace
 
 MODULE = "module.state_backend"
 
@@ -84,12 +85,12 @@ def _bucket_region(location: str | None) -> str:
 
 def detect(answers: Answers, credentials: tuple[str, str] | None = None) -> Inventory:
     """Look at the backend's bucket (and table) in AWS.  Raises :class:`BootstrapError`."""
-    backend = remote_state.s3_backend(answers)
+    backend = backends.s3_backend(answers)
     if backend is None:
         raise BootstrapError("the answers keep the state locally (backend.type: local); there is nothing to bootstrap")
-    region = remote_state.region(answers)
+    region = backends.region(answers)
     inv = Inventory(bucket=backend.bucket, region=region)
-    s3 = remote_state.client(answers, "s3", credentials)
+    s3 = backends.client(answers, "s3", credentials)
 
     def piece(label: str, resource: str, exists: bool, detail: str = "", import_id: str = "var.bucket") -> None:
         inv.pieces.append(Piece(label, f"{MODULE}.{resource}", import_id, exists, detail))
@@ -159,7 +160,7 @@ def detect(answers: Answers, credentials: tuple[str, str] | None = None) -> Inve
             piece(label, resource, False)
     if backend.dynamodb_table:
         table_piece = ("DynamoDB lock table", "aws_dynamodb_table.lock[0]")
-        dynamodb = remote_state.client(answers, "dynamodb", credentials)
+        dynamodb = backends.client(answers, "dynamodb", credentials)
         try:
             table = dynamodb.describe_table(TableName=backend.dynamodb_table)["Table"]
         except Exception as exc:
@@ -190,11 +191,11 @@ def _imports(pieces: Iterable[Piece]) -> str:
 
 
 def tfvars(answers: Answers, inventory: Inventory) -> dict:
-    backend = remote_state.s3_backend(answers)
+    backend = backends.s3_backend(answers)
     assert backend is not None
     return {
         "region": inventory.region,
-        "profile": remote_state.profile(answers),
+        "profile": backends.profile(answers),
         "endpoint": answers.provider.endpoint,
         "bucket": backend.bucket,
         "kms_key_id": backend.kms_key_id,
@@ -208,11 +209,11 @@ def render(answers: Answers, inventory: Inventory) -> dict[str, bytes]:
     """Every file of the bootstrap workspace, by relative path."""
     base = workspace.render(answers, None)  # the same pinned versions.tf and provider.tf
     files = {"versions.tf": base["versions.tf"], "provider.tf": base["provider.tf"]}
-    templates = workspace.bundled_dir("workspace_templates") / "state-backend"
+    templates = bundled.bundled_dir("workspace_templates") / "state-backend"
     for src in sorted(templates.iterdir()):
         if src.is_file() and src.suffix == ".tf":
             files[src.name] = src.read_bytes()
-    module = workspace.bundled_dir("modules") / "state-backend"
+    module = bundled.bundled_dir("modules") / "state-backend"
     for src in sorted(module.rglob("*")):
         rel = src.relative_to(module)
         if src.is_file() and not rel.parts[0].startswith(".terraform") and src.suffix == ".tf":

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import questionary
 from questionary import Choice
 
-from .engine import answers as answers_mod
-from .engine import lint as lint_mod
-from .engine import secrets
+from ..engine import answers as answers_mod
+from ..engine import policy as lint_mod
+from ..engine import secrets
 
 DEFAULT_CHAIN = "(the default credential chain: environment, SSO, instance role)"
 SUGGESTED_TAGS = ("Owner", "Purpose", "Expiry")
@@ -44,7 +45,7 @@ def _set(data: dict, path: str, value: Any) -> None:
             parts.append(name)
         parts.extend(int(i) for i in indexes)
     node: Any = data
-    for part, nxt in zip(parts, parts[1:]):
+    for part, nxt in zip(parts, parts[1:], strict=False):  # each part with the one after it
         if isinstance(part, int):
             while len(node) <= part:
                 node.append({} if not isinstance(nxt, int) else [])
@@ -127,7 +128,7 @@ class Interview:
     # ------------------------------------------------------------------ steps
 
     def provider(self) -> None:
-        from .engine import choices
+        from ..engine.answers import choices
 
         self.say("\n1/5 Provider: where and how Terraform talks to AWS")
         codes = [r.code for r in choices.regions()]
@@ -205,7 +206,7 @@ class Interview:
         self.show_findings()
 
     def group(self, i: int) -> None:
-        from .engine import choices
+        from ..engine.answers import choices
 
         base = f"permissions.groups[{i}]"
         self.text(f"{base}.name", "Group name:")
@@ -394,7 +395,7 @@ def save_draft(data: dict, path: Path) -> None:
     """Write what was answered so far (it may not be complete or valid yet)."""
     import yaml
 
-    from .engine.fsutil import write_atomic
+    from ..engine.fsutil import write_atomic
 
     text = "# tfiam answers (draft: not complete; finish with tfiam ask --answers THIS_FILE)\n"
     text += yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

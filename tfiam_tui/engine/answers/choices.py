@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .catalogue import ManagedPolicy, managed_policies
+from ..policy.catalogue import ManagedPolicy, managed_policies
 
 __all__ = [
     "ManagedPolicy", "Region", "managed_policies", "policy_json", "profiles", "regions",

@@ -1,0 +1,8 @@
+"""The plain-prompt front (``tfiam ask``): the same decisions as the wizard, one question a
+line (questionary), for a serial console, a screen reader or a narrow pane.
+
+:mod:`.interview` asks and checks each answer with the engine's rules; :mod:`.prompts`
+holds the few questions the headless commands ask on a terminal (confirm, passphrase).
+Imports questionary only when a question is asked.  May import the engine; never
+``tui`` or ``commands``.
+"""

@@ -1,0 +1,181 @@
+"""The answers model: one IAM user, as pydantic models with a strict schema.
+
+Every field carries its rule (:mod:`.rules`); model-level rules check what spans
+several answers.  The file never holds a secret: the PGP key is referenced by
+fingerprint, e-mail or path.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from .rules import (
+    Action,
+    BucketName,
+    GroupName,
+    IamPath,
+    PolicyArn,
+    PolicyName,
+    Region,
+    Resource,
+    StateKey,
+    Tags,
+    UserName,
+    VersionConstraint,
+    _dynamodb_table,
+    _effect,
+    _endpoint,
+    _fail,
+    _kms_key,
+    _must_encrypt,
+    _nonempty_list,
+    _policy_description,
+    _profile_name,
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Provider(_Strict):
+    region: Region
+    profile: str | None = None
+    terraform_version: VersionConstraint = ">= 1.6.0"
+    aws_provider_version: VersionConstraint = "~> 5.0"
+    endpoint: Annotated[str, AfterValidator(_endpoint)] | None = None
+
+
+class User(_Strict):
+    name: UserName
+    path: IamPath = "/"
+    tags: Tags = Field(default_factory=dict)
+    permissions_boundary: PolicyArn | None = None
+    force_destroy: bool = False
+
+
+class Statement(_Strict):
+    sid: Annotated[str, Field(pattern=r"^[A-Za-z0-9]*$")] | None = None
+    effect: Annotated[str, AfterValidator(_effect)]
+    actions: Annotated[list[Action], AfterValidator(_nonempty_list("action"))]
+    resources: Annotated[list[Resource], AfterValidator(_nonempty_list("resource"))]
+
+
+class CustomPolicy(_Strict):
+    name: PolicyName
+    description: Annotated[str, Field(max_length=1000), AfterValidator(_policy_description)] = ""
+    statements: Annotated[list[Statement], Field(min_length=1)]
+
+
+class Group(_Strict):
+    name: GroupName
+    managed_policies: list[PolicyArn] = Field(default_factory=list)
+    custom_policy: CustomPolicy | None = None
+
+
+class Permissions(_Strict):
+    groups: list[Group] = Field(default_factory=list)
+    existing_groups: list[GroupName] = Field(default_factory=list)
+    user_managed_policies: list[PolicyArn] = Field(default_factory=list)
+
+
+class Authentication(_Strict):
+    access_key: bool = False
+    console: bool = False
+    password_reset_required: bool = True
+    password_length: Annotated[int, Field(ge=8, le=128)] = 20
+    pgp_key: str | None = None
+    # Put the user in a group "<user>-mfa-required" whose policy (AWS's documented one)
+    # denies everything but setting up MFA until the user signs in with MFA.
+    enforce_mfa: bool = False
+
+    @model_validator(mode="after")
+    def _pgp_when_secret(self) -> Authentication:
+        if (self.access_key or self.console) and not self.pgp_key:
+            raise _fail(
+                "pgp_required",
+                "is required when access_key or console is true; secrets are always "
+                "encrypted to your PGP key (plaintext in state is not an option)",
+                {"field": "pgp_key"},
+            )
+        return self
+
+
+class LocalBackend(_Strict):
+    """State in the workspace folder (terraform.tfstate, owner-only)."""
+
+    type: Literal["local"] = "local"
+
+
+class S3Backend(_Strict):
+    """State in an S3 bucket: encrypted, versioned (see ``tfiam backend bootstrap``), locked."""
+
+    type: Literal["s3"]
+    bucket: BucketName
+    key: StateKey
+    region: Region | None = None  # None: provider.region
+    encrypt: Annotated[bool, AfterValidator(_must_encrypt)] = True
+    kms_key_id: Annotated[str, AfterValidator(_kms_key)] | None = None
+    use_lockfile: bool = True
+    dynamodb_table: Annotated[str, AfterValidator(_dynamodb_table)] | None = None
+    profile: Annotated[str, AfterValidator(_profile_name)] | None = None  # None: provider.profile
+
+    @model_validator(mode="after")
+    def _some_lock(self) -> S3Backend:
+        if not self.use_lockfile and self.dynamodb_table is None:
+            raise _fail(
+                "no_lock",
+                "is false and no dynamodb_table is set, so nothing would lock the state and two runs "
+                "at once could corrupt it; set use_lockfile: true (S3 native locking, Terraform >= 1.10)",
+                {"field": "use_lockfile"},
+            )
+        return self
+
+    def notes(self) -> list[str]:
+        """Things worth telling the operator that are not errors."""
+        out = []
+        if self.dynamodb_table is not None:
+            out.append(
+                "backend.dynamodb_table: DynamoDB locking is deprecated since Terraform 1.11; "
+                "use_lockfile: true locks with S3 alone (keep the table only while older "
+                "Terraform versions still run against this state)"
+            )
+        return out
+
+
+def _backend_tag(value: Any) -> str | None:
+    """Which backend a value is; a map without ``type`` is the local backend."""
+    if isinstance(value, dict):
+        return value.get("type", "local")
+    return getattr(value, "type", None)
+
+
+Backend = Annotated[
+    Annotated[LocalBackend, Tag("local")] | Annotated[S3Backend, Tag("s3")],
+    Discriminator(_backend_tag),
+]
+_BACKENDS: dict[str, type[BaseModel]] = {"local": LocalBackend, "s3": S3Backend}
+
+
+class Answers(_Strict):
+    version: Literal[1]
+    workspace: str | None = None
+    provider: Provider
+    user: User
+    permissions: Permissions = Field(default_factory=Permissions)
+    authentication: Authentication = Field(default_factory=Authentication)
+    backend: Backend = Field(default_factory=LocalBackend)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Answers:
+        seen: set[str] = set()
+        for group in [g.name for g in self.permissions.groups] + list(self.permissions.existing_groups):
+            if group.lower() in seen:
+                raise _fail(
+                    "duplicate", "group {g!r} is listed twice; group names are "
+                    "case-insensitively unique in IAM", {"g": group, "field": "permissions"},
+                )
+            seen.add(group.lower())
+        return self

@@ -1,0 +1,268 @@
+"""After ``terraform apply``: ask the AWS API whether the user is what was asked for.
+
+Terraform's state says what Terraform believes; this module asks IAM itself (with
+boto3, the same API the provider uses) and produces a checklist.  Each check is a
+:class:`Check`; a failed API call becomes a failed check carrying the error, never
+a traceback, and no check ever carries a secret.
+
+    checks = verify(Expected.from_answers(answers), region="eu-central-1")
+    print(format_checklist(checks))
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .clients import aws_session, error_text, paged
+from .expected import Check, Expected, ExpectedCustomPolicy, ExpectedGroup, normalize_policy
+
+# Error codes meaning "this new access key is not known everywhere yet".
+_KEY_NOT_YET_VALID = {"InvalidClientTokenId", "SignatureDoesNotMatch", "AuthFailure"}
+
+
+def _run(name: str, probe: Callable[[], tuple[bool, str]]) -> Check:
+    """Run one probe; an AWS or SDK error becomes a failed check with the error."""
+    try:
+        ok, detail = probe()
+    except (ClientError, BotoCoreError, ValueError, KeyError) as exc:
+        return Check(name, False, error_text(exc))
+    return Check(name, ok, detail)
+
+
+def _diff_sets(what: str, expected: set[str], actual: set[str]) -> tuple[bool, str]:
+    missing, extra = sorted(expected - actual), sorted(actual - expected)
+    if not missing and not extra:
+        return True, ", ".join(sorted(actual)) or f"no {what}"
+    parts = []
+    if missing:
+        parts.append("missing " + ", ".join(missing))
+    if extra:
+        parts.append("unexpected " + ", ".join(extra))
+    return False, "; ".join(parts)
+
+
+def verify(
+    expected: Expected,
+    *,
+    region: str,
+    endpoint: str | None = None,
+    profile: str | None = None,
+    access_key: tuple[str, str] | None = None,
+    key_propagation_wait: float = 20.0,
+    credentials: tuple[str, str] | None = None,
+    check_stray_keys: bool = False,
+    managed_key_id: str | None = None,
+) -> list[Check]:
+    """Check the account against ``expected``; return the checklist, in order.
+
+    ``endpoint``: base URL of a stand-in AWS (the sandbox); ``None`` for AWS itself.
+    ``profile``: a named profile; otherwise boto3's default credential chain.
+    ``check_stray_keys``: also check that the user has no access key other than
+    ``managed_key_id`` (the one in Terraform's state; None when it has none).
+    ``credentials``: explicit (access key id, secret) for the checking identity (the
+    sandbox's dummy credentials), instead of ``profile`` and the default chain.
+    ``access_key``: ``(access_key_id, secret)`` of the user's new key: when given,
+    STS GetCallerIdentity is called *with that key* and must name the user.  A new
+    key takes a few seconds to work everywhere in AWS, so an "invalid token" answer
+    is retried for up to ``key_propagation_wait`` seconds.
+    """
+    retry = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30)
+    try:
+        session = aws_session(region, profile, credentials)
+        iam = session.client("iam", endpoint_url=endpoint, config=retry)
+    except (BotoCoreError, ValueError) as exc:
+        return [Check("connect to the AWS API", False, error_text(exc))]
+
+    user_name = expected.user_name
+    user: dict[str, Any] = {}
+    checks: list[Check] = []
+
+    def user_exists() -> tuple[bool, str]:
+        user.update(iam.get_user(UserName=user_name)["User"])
+        if user.get("Path") != expected.user_path:
+            return False, f"path is {user.get('Path')!r}, expected {expected.user_path!r}"
+        return True, user["Arn"]
+
+    checks.append(_run(f"user {user_name} exists at path {expected.user_path}", user_exists))
+
+    def tags_equal() -> tuple[bool, str]:
+        actual = {t["Key"]: t["Value"] for t in paged(iam, "list_user_tags", "Tags", UserName=user_name)}
+        want = expected.tags
+        problems = []
+        for key in sorted(want.keys() - actual.keys()):
+            problems.append(f"missing tag {key!r}")
+        for key in sorted(actual.keys() - want.keys()):
+            problems.append(f"unexpected tag {key!r}={actual[key]!r}")
+        for key in sorted(want.keys() & actual.keys()):
+            if want[key] != actual[key]:
+                problems.append(f"tag {key!r} is {actual[key]!r}, expected {want[key]!r}")
+        if problems:
+            return False, "; ".join(problems)
+        return True, f"{len(actual)} tag(s)"
+
+    checks.append(_run("tags are exactly the expected ones", tags_equal))
+
+    def boundary() -> tuple[bool, str]:
+        got = (user or iam.get_user(UserName=user_name)["User"]).get("PermissionsBoundary", {})
+        actual = got.get("PermissionsBoundaryArn")
+        want = expected.permissions_boundary
+        if actual == want:
+            return True, actual or "none, as expected"
+        return False, f"boundary is {actual or 'not set'}, expected {want or 'none'}"
+
+    checks.append(_run("permissions boundary", boundary))
+
+    want_groups = set(expected.groups) | set(expected.existing_groups)
+
+    def membership() -> tuple[bool, str]:
+        actual = {g["GroupName"] for g in paged(iam, "list_groups_for_user", "Groups", UserName=user_name)}
+        missing = sorted(want_groups - actual)
+        if missing:
+            return False, f"not a member of {', '.join(missing)}"
+        return True, "member of " + (", ".join(sorted(actual)) or "no groups")
+
+    checks.append(_run("group membership", membership))
+
+    for group_name, group in expected.groups.items():
+        attached: dict[str, str] = {}  # policy name -> ARN, filled by the first probe
+
+        def group_policies(group_name: str = group_name, group: ExpectedGroup = group,
+                           attached: dict[str, str] = attached) -> tuple[bool, str]:
+            for p in paged(iam, "list_attached_group_policies", "AttachedPolicies", GroupName=group_name):
+                attached[p["PolicyName"]] = p["PolicyArn"]
+            want = set(group.managed_policy_arns)
+            actual = set(attached.values())
+            if group.custom_policy is not None:
+                custom_arn = attached.get(group.custom_policy.name)
+                if custom_arn is None:
+                    want.add(f"(custom policy {group.custom_policy.name})")
+                else:
+                    want.add(custom_arn)
+            return _diff_sets("policies", want, actual)
+
+        checks.append(_run(f"group {group_name} has its policies attached", group_policies))
+
+        if group.custom_policy is not None and group.custom_policy.document is not None:
+            custom = group.custom_policy
+
+            def custom_document(custom: ExpectedCustomPolicy = custom,
+                                attached: dict[str, str] = attached) -> tuple[bool, str]:
+                arn = attached.get(custom.name)
+                if arn is None:
+                    return False, f"no policy named {custom.name} is attached to the group"
+                policy = iam.get_policy(PolicyArn=arn)["Policy"]
+                version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+                actual = normalize_policy(version["PolicyVersion"]["Document"])
+                want = normalize_policy(custom.document)
+                problems = []
+                if actual != want:
+                    problems.append(
+                        f"document differs: expected {json.dumps(want, ensure_ascii=False)}, "
+                        f"found {json.dumps(actual, ensure_ascii=False)}"
+                    )
+                if policy.get("Description", "") != custom.description:
+                    problems.append(
+                        f"description is {policy.get('Description', '')!r}, expected {custom.description!r}"
+                    )
+                if problems:
+                    return False, "; ".join(problems)
+                return True, f"{arn} (version {policy['DefaultVersionId']})"
+
+            checks.append(_run(f"custom policy {custom.name} says exactly what was asked", custom_document))
+
+    def user_policies() -> tuple[bool, str]:
+        actual = {p["PolicyArn"] for p in paged(iam, "list_attached_user_policies", "AttachedPolicies", UserName=user_name)}
+        return _diff_sets("policies", set(expected.user_policy_arns), actual)
+
+    checks.append(_run("policies attached to the user directly", user_policies))
+
+    def login_profile() -> tuple[bool, str]:
+        try:
+            iam.get_login_profile(UserName=user_name)
+            present = True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
+                raise
+            present = False
+        if present == expected.login_profile:
+            return True, "console password set" if present else "no console password, as expected"
+        return False, "console password exists but was not asked for" if present else "no console password"
+
+    checks.append(_run("console login profile", login_profile))
+
+    if expected.access_key or access_key is not None:
+
+        def key_exists() -> tuple[bool, str]:
+            keys = paged(iam, "list_access_keys", "AccessKeyMetadata", UserName=user_name)
+            active = [k["AccessKeyId"] for k in keys if k.get("Status") == "Active"]
+            if access_key is not None and access_key[0] not in active:
+                return False, f"{access_key[0]} is not an active key of {user_name} (active: {', '.join(active) or 'none'})"
+            if not active:
+                return False, "no active access key"
+            return True, ", ".join(active)
+
+        checks.append(_run("access key exists and is active", key_exists))
+
+    def no_stray_keys() -> tuple[bool, str]:
+        keys = [k["AccessKeyId"] for k in paged(iam, "list_access_keys", "AccessKeyMetadata", UserName=user_name)]
+        stray = [k for k in keys if k != managed_key_id]
+        if stray:
+            fix = "; ".join(f"aws iam delete-access-key --user-name {user_name} --access-key-id {k}" for k in stray)
+            return False, (
+                f"{', '.join(stray)} not managed by this workspace (left by an interrupted apply, or made by "
+                f"hand); nobody holds its secret through tfiam. Delete it if it is not in use: {fix}"
+            )
+        return True, "none"
+
+    if check_stray_keys:
+        checks.append(_run("no access keys besides the managed one", no_stray_keys))
+
+    if access_key is not None:
+        key_id, secret = access_key
+
+        def key_works() -> tuple[bool, str]:
+            sts = boto3.session.Session(
+                aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=region
+            ).client("sts", endpoint_url=endpoint, config=retry)
+            deadline = time.monotonic() + key_propagation_wait
+            while True:
+                try:
+                    arn = sts.get_caller_identity()["Arn"]
+                    break
+                except ClientError as exc:
+                    code = exc.response.get("Error", {}).get("Code")
+                    if code not in _KEY_NOT_YET_VALID or time.monotonic() > deadline:
+                        raise
+                    time.sleep(2)
+            want = user.get("Arn")
+            if want is None:
+                return False, f"the key signs in as {arn}, but the user was not found to compare"
+            if arn != want:
+                return False, f"the key signs in as {arn}, expected {want}"
+            return True, f"{key_id} signs in as {arn}"
+
+        checks.append(_run("access key works (STS GetCallerIdentity)", key_works))
+        if secret:  # belt and braces: no detail may ever hold the secret
+            checks = [Check(c.name, c.ok, c.detail.replace(secret, "***")) for c in checks]
+
+    return checks
+
+
+def format_checklist(checks: Iterable[Check]) -> str:
+    """One line per check: ``[ok] name: detail`` or ``[FAIL] name: detail``."""
+    lines = []
+    for check in checks:
+        mark = "[ok]" if check.ok else "[FAIL]"
+        lines.append(f"{mark} {check.name}" + (f": {check.detail}" if check.detail else ""))
+    return "\n".join(lines)
+
+
+def all_ok(checks: Iterable[Check]) -> bool:
+    return all(c.ok for c in checks)

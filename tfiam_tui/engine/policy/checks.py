@@ -1,0 +1,224 @@
+"""The statement rules: action names, wildcards, escalation and exfiltration in one
+statement, and escalation combinations across every statement the user gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .catalogue import Catalogue
+from .escalation import _SELF_SERVICE, DATA_EXFILTRATION, ESCALATION_ACTIONS, PASSROLE_COMBOS
+from .findings import Finding, _finding, _sample
+from .statements import _ACTION_SHAPE, _ALL_ACTIONS, _SERVICE_WILDCARD, _Entry, _self_only, _Stmt
+
+
+def _denied(stmts: list[_Stmt], cat: Catalogue, action: str) -> bool:
+    """An unconditional Deny on every resource removes ``action`` whatever allows it."""
+    return any(
+        not s.allow and not s.conditional and not s.not_resources
+        and any(r.value == "*" for r in s.resources) and s.grants(cat, action) is not None
+        for s in stmts
+    )
+
+
+def _check_action_names(stmt: _Stmt, cat: Catalogue) -> list[Finding]:
+    found = []
+    for entry in [*stmt.actions, *stmt.not_actions]:
+        value = entry.value
+        if _ALL_ACTIONS.match(value):
+            continue
+        if not _ACTION_SHAPE.match(value):
+            found.append(_finding(
+                "TFIAM042", entry.path, f"{value!r} is not an IAM action",
+                "write service:Action, e.g. s3:GetObject (wildcards * and ? allowed), or '*'"))
+            continue
+        prefix, _, name = value.partition(":")
+        if cat.service_name(prefix) is None:
+            close = cat.suggest_service(prefix)
+            if close:
+                found.append(_finding("TFIAM040", entry.path, f"{value!r}: no AWS service has the prefix {prefix!r}",
+                                      f"did you mean {close}:{name}?"))
+            else:
+                found.append(_finding(
+                    "TFIAM040", entry.path, f"{value!r}: {prefix!r} is not a service prefix tfiam knows",
+                    "check the prefix in the Service Authorization Reference; if the service is newer than "
+                    "tfiam's catalogue, ignore this", severity="warning"))
+            continue
+        if cat.expand(value):
+            continue
+        wildcard = "*" in name or "?" in name
+        close = None if wildcard else cat.suggest_action(value)
+        what = f"matches no {prefix} action" if wildcard else f"is not a {prefix} action"
+        if close:
+            found.append(_finding("TFIAM041", entry.path, f"{value!r} {what}; did you mean {close}?",
+                                  f"use {close}: IAM ignores unknown actions, so this grants nothing"))
+        else:
+            found.append(_finding(
+                "TFIAM041", entry.path, f"{value!r} {what} in tfiam's catalogue",
+                f"check the spelling against the {cat.service_name(prefix)} actions; if the action is newer than "
+                "tfiam's catalogue, ignore this", severity="warning"))
+    return found
+
+
+def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[Finding]:
+    """Every per-statement rule.  ``context``: all statements the principal gets (for Deny)."""
+    found = _check_action_names(stmt, cat)
+    if not stmt.allow:
+        return found
+    star_resource = next((r for r in stmt.resources if r.value == "*"), None)
+    if stmt.not_actions:
+        found.append(_finding(
+            "TFIAM012", stmt.path,
+            f"Allow with NotAction grants every action except {_sample(e.value for e in stmt.not_actions)}",
+            "list the actions to allow instead; NotAction also grants every action AWS adds later"))
+        escalation, _ = _escalations(_Entry("", stmt.path), stmt, cat, context)
+        if escalation:
+            found.append(escalation)
+    if stmt.not_resources:
+        found.append(_finding("TFIAM012", stmt.path, "Allow with NotResource applies to every other resource",
+                              "list the resources instead"))
+    restrictable: dict[str, Any] = {}
+    for entry in stmt.actions:
+        value = entry.value
+        subsumed = False
+        if _ALL_ACTIONS.match(value):
+            subsumed = True
+            if star_resource is not None and not stmt.conditional:
+                found.append(_finding(
+                    "TFIAM001", entry.path, f"{value!r} on Resource '*' is full administrator access",
+                    "grant the actions this user needs on the resources it needs; for occasional admin work "
+                    "use a role assumed with MFA"))
+            else:
+                found.append(_finding(
+                    "TFIAM002", entry.path, f"{value!r} allows every action of every AWS service",
+                    "list the actions this user needs"))
+        elif _SERVICE_WILDCARD.match(value):
+            prefix = value.split(":", 1)[0]
+            if prefix.lower() == "iam":
+                subsumed = True
+                found.append(_finding(
+                    "TFIAM003", entry.path, f"{value!r} allows every IAM action: this user can grant itself anything",
+                    "list the IAM actions needed, scoped to the users, groups or roles they concern"))
+            elif cat.service_name(prefix):
+                n = len(cat.actions_of(prefix))
+                found.append(_finding(
+                    "TFIAM010", entry.path, f"{value!r} allows all {n} actions of {cat.service_name(prefix)}",
+                    f"list the {prefix} actions this user needs (e.g. {prefix}:Get*, {prefix}:List* for reading)"))
+        escalation, escalating = _escalations(entry, stmt, cat, context)
+        if escalation:
+            found.append(escalation)
+        if not subsumed:
+            exposing = [a for a in cat.expand(value) if a.lower() in cat.credentials_exposure
+                        and a not in escalating and not _denied(context, cat, a)]
+            if exposing:
+                found.append(_finding(
+                    "TFIAM030", entry.path,
+                    f"{_sample(exposing)} {'returns' if len(exposing) == 1 else 'return'} credentials "
+                    f"to the caller{'' if value in exposing else f' (covered by {value!r})'}",
+                    "fine when the job needs it (e.g. docker login to ECR); keep it to the users that do"))
+            if star_resource is not None:
+                for name in cat.expand(value):
+                    info = cat.lookup(name)
+                    if info and info.restrictable:
+                        restrictable[name] = info
+    if star_resource is not None and restrictable:
+        names = sorted(restrictable)
+        writes = [n for n in names if restrictable[n].level in ("Write", "Permissions management", "Tagging")]
+        exfil = [n for n in names if n.lower() in DATA_EXFILTRATION]
+        refs = []
+        if writes:
+            refs.append("CKV_AWS_290")
+        if any(restrictable[n].level == "Permissions management" for n in names):
+            refs.append("CKV_AWS_289")
+        if exfil:
+            refs.append("CKV_AWS_288")
+        serious = bool(writes or exfil) and not stmt.conditional
+        detail = "write" if writes else "data-reading" if exfil else ""
+        shown = writes or exfil or names
+        found.append(_finding(
+            "TFIAM011", star_resource.path,
+            f"Resource '*' on {len(names)} {detail + ' ' if detail else ''}action(s) that can be limited to "
+            f"specific resources: {_sample(shown)}",
+            "name the ARNs (e.g. arn:aws:s3:::my-bucket/*) or a pattern; keep '*' only for actions that "
+            "cannot take a resource", severity="warning" if serious else "info", extra_refs=refs))
+    return found
+
+
+def _escalations(entry: _Entry, stmt: _Stmt, cat: Catalogue,
+                 context: list[_Stmt]) -> tuple[Finding | None, set[str]]:
+    """The single-action escalations one action entry allows, as one finding (and the set)."""
+    hits = []
+    for action, how in ESCALATION_ACTIONS.items():
+        covered = cat.covers(entry.value, action) if entry.value else stmt.grants(cat, action) is not None
+        if not covered or _denied(context, cat, action):
+            continue
+        if action.lower() in _SELF_SERVICE and _self_only(stmt):
+            continue
+        hits.append((action, how))
+    if not hits:
+        return None, set()
+    names = _sample(a for a, _ in hits)
+    if not entry.value:  # a NotAction statement
+        coverage = f" (NotAction leaves {names} allowed)"
+    else:
+        coverage = "" if [a for a, _ in hits] == [entry.value] else f" ({entry.value!r} covers {names})"
+    action, how = hits[0]
+    scope = "" if stmt.broad() else " (scoped by its resources or a condition: check what they allow)"
+    return _finding(
+        "TFIAM020", entry.path,
+        f"privilege escalation: {action} lets this user {how}{coverage}{scope}",
+        "remove it, or scope it to resources this user may fully control; administer IAM from a separate "
+        "role assumed with MFA",
+        severity="error" if stmt.broad() else "warning"), {a for a, _ in hits}
+
+
+def _check_combos(stmts: list[_Stmt], cat: Catalogue) -> list[Finding]:
+    """iam:PassRole together with a service that runs code as the passed role."""
+    passers = [(s, where) for s in stmts if s.allow and (where := s.grants(cat, "iam:PassRole")) is not None]
+    if not passers or _denied(stmts, cat, "iam:PassRole"):
+        return []
+
+    def granted_at(action: str) -> str | None:
+        if _denied(stmts, cat, action):
+            return None
+        for s in stmts:
+            if s.allow and (where := s.grants(cat, action)) is not None:
+                return where
+        return None
+
+    reached: list[tuple[tuple[str, ...], str, list[str]]] = []
+    for actions, how in PASSROLE_COMBOS:
+        at = [granted_at(a) for a in actions]
+        found_at = [w for w in at if w is not None]
+        if len(found_at) == len(at):
+            reached.append((actions, how, found_at))
+    if not reached:
+        return []
+    found = []
+    seen: set[str] = set()
+    for stmt, where in passers:
+        if where in seen:
+            continue
+        seen.add(where)
+        actions, how, wheres = reached[0]
+        others = sorted({w for _, _, ws in reached for w in ws} - {where})
+        also = f" (granted at {', '.join(others)})" if others else ""
+        more = f"; {len(reached) - 1} more such combination(s)" if len(reached) > 1 else ""
+        source = f"{stmt.managed} grants iam:PassRole" if stmt.managed else "iam:PassRole"
+        scope = "" if stmt.broad() else " (PassRole is scoped by its resources or a condition: check which roles)"
+        found.append(_finding(
+            "TFIAM021", where,
+            f"privilege escalation: {source} with {' + '.join(actions)}{also} lets this user {how}{more}{scope}",
+            "scope iam:PassRole to the one role the job needs (Resource: that role's ARN, Condition: "
+            "iam:PassedToService), or drop it",
+            severity="error" if stmt.broad() else "warning"))
+    return found
+
+
+def _lint_stmts(stmts: list[_Stmt], cat: Catalogue, own: Iterable[_Stmt] | None = None) -> list[Finding]:
+    found: list[Finding] = []
+    for stmt in (stmts if own is None else own):
+        found.extend(_check_statement(stmt, cat, stmts))
+    found.extend(_check_combos(stmts, cat))
+    return found

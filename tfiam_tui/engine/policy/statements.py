@@ -1,0 +1,164 @@
+"""Policy statements as the linter sees them, from answers or from raw IAM policy
+documents: actions and resources with the field path each came from.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+from .catalogue import Catalogue
+from .findings import Finding, _finding
+
+_ACTION_SHAPE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?_-]+$")
+_ALL_ACTIONS = re.compile(r"^\*+(:\*+)?$")
+_SERVICE_WILDCARD = re.compile(r"^[A-Za-z0-9-]+:\*+$")
+_SELF_USER = re.compile(r":user/(.*/)?\$\{aws:username\}$")
+
+
+@dataclass
+class _Entry:
+    value: str
+    path: str
+
+
+@dataclass
+class _Stmt:
+    """A statement normalised from answers or a policy document.
+
+    ``where`` is the field path reported for grants from this statement: the entry's own
+    path for statements the operator wrote, the managed policy's path for a shipped
+    document (whose statements are not the operator's to fix).
+    """
+
+    path: str
+    effect: str
+    actions: list[_Entry]
+    not_actions: list[_Entry] = dc_field(default_factory=list)
+    resources: list[_Entry] = dc_field(default_factory=list)
+    not_resources: list[_Entry] = dc_field(default_factory=list)
+    conditional: bool = False
+    managed: str | None = None  # name of the AWS managed policy this statement came from
+    managed_path: str = ""
+
+    @property
+    def allow(self) -> bool:
+        return self.effect == "Allow"
+
+    def broad(self) -> bool:
+        """True when nothing narrows who or what it applies to: no condition, and a
+        resource that is ``*``, a wildcard over a whole resource type, or NotResource."""
+        if self.conditional:
+            return False
+        if self.not_resources or not self.resources:
+            return True
+        return any(_broad_resource(r.value) for r in self.resources)
+
+    def grants(self, cat: Catalogue, action: str) -> str | None:
+        """Where this statement covers ``action`` (a field path), or ``None``."""
+        if self.actions:
+            for entry in self.actions:
+                if cat.covers(entry.value, action):
+                    return self.managed_path or entry.path
+            return None
+        if self.not_actions:
+            if any(cat.covers(e.value, action) for e in self.not_actions):
+                return None
+            return self.managed_path or self.path
+        return None
+
+
+def _broad_resource(resource: str) -> bool:
+    if resource == "*":
+        return True
+    parts = resource.split(":", 5)
+    tail = parts[5] if len(parts) == 6 else resource
+    return "*" in tail and "${aws:username}" not in tail
+
+
+def _self_only(stmt: _Stmt) -> bool:
+    return bool(stmt.resources) and not stmt.not_resources and all(
+        _SELF_USER.search(r.value) for r in stmt.resources
+    )
+
+
+def _strings(value: Any) -> list[str] | None:
+    """A policy element as a list of strings; ``None`` when it is neither."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def _from_answers(statements: Iterable[Any], field: str) -> list[_Stmt]:
+    out = []
+    for i, st in enumerate(statements):
+        get = st.get if isinstance(st, Mapping) else (lambda k, d=None, st=st: getattr(st, k, d))
+        path = f"{field}[{i}]"
+        actions = [a for a in (get("actions") or []) if isinstance(a, str)]
+        resources = [r for r in (get("resources") or []) if isinstance(r, str)]
+        out.append(_Stmt(
+            path=path,
+            effect=get("effect") or "Allow",
+            actions=[_Entry(a, f"{path}.actions[{j}]") for j, a in enumerate(actions)],
+            resources=[_Entry(r, f"{path}.resources[{j}]") for j, r in enumerate(resources)],
+        ))
+    return out
+
+
+def _from_document(document: Any, field: str, findings: list[Finding] | None,
+                   managed: str | None = None, managed_path: str = "") -> list[_Stmt]:
+    """Normalise a policy document; what cannot be read becomes a TFIAM043 finding."""
+
+    def bad(path: str, message: str) -> None:
+        if findings is not None:
+            findings.append(_finding("TFIAM043", path, message,
+                                     "write a policy document: {\"Version\": \"2012-10-17\", \"Statement\": [...]}"))
+
+    prefix = f"{field}." if field else ""
+    if isinstance(document, (str, bytes)):
+        try:
+            document = json.loads(document)
+        except ValueError as exc:
+            bad(field, f"is not JSON ({exc})")
+            return []
+    if not isinstance(document, Mapping) or "Statement" not in document:
+        bad(field, "is not a policy document (a JSON object with a Statement)")
+        return []
+    raw = document["Statement"]
+    listed = isinstance(raw, list)
+    raw = raw if listed else [raw]
+    out = []
+    for i, st in enumerate(raw):
+        path = f"{prefix}Statement[{i}]" if listed else f"{prefix}Statement"
+        if not isinstance(st, Mapping):
+            bad(path, "is not a statement (a JSON object)")
+            continue
+        effect = st.get("Effect")
+        if effect not in ("Allow", "Deny"):
+            bad(f"{path}.Effect", f"{effect!r} is not an effect; IAM accepts exactly 'Allow' or 'Deny'")
+            continue
+        elements: dict[str, list[_Entry]] = {}
+        for key in ("Action", "NotAction", "Resource", "NotResource"):
+            if key not in st:
+                elements[key] = []
+                continue
+            values = _strings(st[key])
+            if values is None:
+                bad(f"{path}.{key}", "must be a string or a list of strings")
+                values = []
+            listed_key = isinstance(st[key], list)
+            elements[key] = [_Entry(v, f"{path}.{key}[{j}]" if listed_key else f"{path}.{key}")
+                             for j, v in enumerate(values)]
+        if not elements["Action"] and not elements["NotAction"]:
+            bad(path, "has neither Action nor NotAction")
+            continue
+        out.append(_Stmt(path, effect, elements["Action"], elements["NotAction"], elements["Resource"],
+                         elements["NotResource"], conditional=bool(st.get("Condition")),
+                         managed=managed, managed_path=managed_path))
+    return out
