@@ -297,7 +297,7 @@ def test_non_editable_install_runs_from_another_folder(tmp_path, tf_plugin_dir):
     elsewhere.mkdir()
     where = subprocess.run(
         [str(venv / "bin/python"), "-c",
-         "from tfiam_tui.engine import workspace; print(workspace.bundled_dir('modules'))"],
+         "from tfiam_tui.engine.bundled import bundled_dir; print(bundled_dir('modules'))"],
         capture_output=True, text=True, cwd=elsewhere, check=True,
     ).stdout.strip()
     assert where.startswith(vsite) and where.endswith("_bundled/modules"), where
