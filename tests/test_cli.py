@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
+import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -32,12 +37,6 @@ def test_exit_codes_are_listed_in_help(capsys):
 
 
 # --------------------------------------------------------------------------- the last-resort handler
-
-import os  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 # The shortest command line that reaches each subcommand's function.
 ARGV = {

@@ -50,6 +50,23 @@ class Signals:
         self.sent = 0
         self.confirm_force_stop: Callable[[], bool] | None = None
 
+    def _sigint(self, run: Process, *, forced: bool) -> bool:
+        """Send ``run`` one SIGINT, recorded on it (the first, or the forced second) and
+        counted; False when terraform has already exited (and been reaped)."""
+        with self.lock:
+            if run.proc.poll() is not None:
+                return False
+            if forced:
+                run.forced = True
+            else:
+                run.sigint_sent = True
+            self.sent += 1
+            try:
+                os.kill(run.proc.pid, signal.SIGINT)
+            except ProcessLookupError:  # it exited just now
+                return False
+        return True
+
     def _force_stop_if_confirmed(self, run: Process) -> bool:
         """A later interrupt: ask the front whether to force terraform out (its second
         SIGINT); True if it was sent."""
@@ -57,16 +74,7 @@ class Signals:
             return False
         if not self.confirm_force_stop():
             return False
-        with self.lock:
-            if run.proc.poll() is not None:
-                return False
-            run.forced = True
-            self.sent += 1
-            try:
-                os.kill(run.proc.pid, signal.SIGINT)  # terraform's forced exit
-            except ProcessLookupError:
-                return False
-        return True
+        return self._sigint(run, forced=True)  # terraform's forced exit
 
     def request_stop(self, run: Process) -> bool:
         """Send the run's one SIGINT, or queue a notice if it was already sent."""
@@ -83,15 +91,8 @@ class Signals:
                           "(killing it could lose state).")
             )
             return False
-        with self.lock:
-            if run.proc.poll() is not None:
-                return False
-            run.sigint_sent = True
-            self.sent += 1
-            try:
-                os.kill(run.proc.pid, signal.SIGINT)
-            except ProcessLookupError:  # it exited (and was reaped) just now
-                return False
+        if not self._sigint(run, forced=False):
+            return False
         run.lines.put(
             ("tfiam", "tfiam: asked terraform to stop; waiting for it to save state and release the lock...")
         )
