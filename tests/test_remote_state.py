@@ -305,7 +305,7 @@ def test_bootstrap_workspace_validates(tmp_path, moto_endpoint, terraform_bin, t
     a = a.model_copy(update={"backend": a.backend.model_copy(update={"dynamodb_table": "tf-locks"})})
     inv = bootstrap.detect(a)
     inv.pieces = [p.__class__(p.label, p.address, p.import_id, True) for p in inv.pieces]  # all "exist"
-    workspace.write(tmp_path / "ws", bootstrap.render(a, inv))
+    workspace.write(tmp_path / "ws", bootstrap.render(a, inv), owner=bootstrap.owner(a))
     env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull}
     for args in (["init", "-backend=false", "-input=false", f"-plugin-dir={tf_plugin_dir}"], ["validate"]):
         done = subprocess.run([terraform_bin, *args, "-no-color"], cwd=tmp_path / "ws", env=env,

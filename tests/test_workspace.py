@@ -32,6 +32,10 @@ def hostile_answers() -> A.Answers:
     return A.parse(data)
 
 
+def write_ws(ws: Path, files: dict[str, bytes], **options) -> workspace.WriteResult:
+    return workspace.write(ws, files, owner=workspace.owner_of(hostile_answers()), **options)
+
+
 def test_rendering_is_deterministic():
     a, b = hostile_answers(), hostile_answers()
     assert workspace.render(a, PGP_B64) == workspace.render(b, PGP_B64)
@@ -65,7 +69,7 @@ def test_no_pgp_key_when_no_secret_is_created():
 
 def test_written_workspace_is_fmt_clean_private_and_carries_the_module(tmp_path, terraform_bin):
     ws = tmp_path / "ws"
-    workspace.write(ws, workspace.render(hostile_answers(), PGP_B64))
+    write_ws(ws, workspace.render(hostile_answers(), PGP_B64))
     fmt = subprocess.run([terraform_bin, "fmt", "-check", "-recursive", "-diff"], cwd=ws, capture_output=True, text=True)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
     assert (ws / "modules/iam-user/main.tf").is_file()
@@ -81,20 +85,20 @@ def test_written_workspace_is_fmt_clean_private_and_carries_the_module(tmp_path,
 def test_rewriting_keeps_state_and_is_byte_identical(tmp_path):
     ws = tmp_path / "ws"
     files = workspace.render(hostile_answers(), PGP_B64)
-    workspace.write(ws, files)
+    write_ws(ws, files)
     keep = {"terraform.tfstate": b'{"serial": 7}', ".terraform.lock.hcl": b"# lock", ".terraform/x": b"plugin"}
     for rel, data in keep.items():
         (ws / rel).parent.mkdir(exist_ok=True)
         (ws / rel).write_bytes(data)
     before = {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()}
-    again = workspace.write(ws, workspace.render(hostile_answers(), PGP_B64))
+    again = write_ws(ws, workspace.render(hostile_answers(), PGP_B64))
     assert again.changed == []
     assert {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()} == before
 
 
 def test_a_crash_mid_write_leaves_the_old_workspace_intact(tmp_path, monkeypatch):
     ws = tmp_path / "ws"
-    workspace.write(ws, workspace.render(hostile_answers(), PGP_B64))
+    write_ws(ws, workspace.render(hostile_answers(), PGP_B64))
     before = {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()}
     data = A.to_data(hostile_answers())
     data["user"]["tags"]["Owner"] = "someone-else"
@@ -114,7 +118,7 @@ def test_a_crash_mid_write_leaves_the_old_workspace_intact(tmp_path, monkeypatch
 
     monkeypatch.setattr(fsutil, "stage", stage_then_crash)
     with pytest.raises(OSError):
-        workspace.write(ws, changed)
+        write_ws(ws, changed)
     assert staged, "the first changed file was staged before the crash"
     assert {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()} == before  # no temp files either
 
@@ -123,7 +127,7 @@ def test_workspace_path_that_is_a_file_is_an_answers_problem(tmp_path):
     target = tmp_path / "ws"
     target.write_text("I am a file")
     with pytest.raises(A.AnswersError) as exc:
-        workspace.write(target, workspace.render(hostile_answers(), PGP_B64))
+        write_ws(target, workspace.render(hostile_answers(), PGP_B64))
     assert exc.value.problems[0].field == "workspace"
     assert "is not a folder" in exc.value.problems[0].message
     assert target.read_text() == "I am a file"
@@ -140,10 +144,10 @@ def test_workspace_in_a_folder_without_write_permission_writes_nothing():
         code = (
             "import sys; from pathlib import Path\n"
             "from tfiam_tui.engine import answers as A\n"
-                "from tfiam_tui.engine.terraform import workspace\n"
-            "from tests.test_workspace import hostile_answers, PGP_B64\n"
+            "from tfiam_tui.engine.terraform import workspace\n"
+            "from tests.test_workspace import hostile_answers, write_ws, PGP_B64\n"
             "try:\n"
-            f"    workspace.write(Path({str(parent / 'ws')!r}), workspace.render(hostile_answers(), PGP_B64))\n"
+            f"    write_ws(Path({str(parent / 'ws')!r}), workspace.render(hostile_answers(), PGP_B64))\n"
             "except A.AnswersError as e:\n"
             "    print(e.problems[0]); sys.exit(3)\n"
         )
@@ -167,15 +171,15 @@ def test_bundled_folders_are_found():
 def test_hand_edits_are_detected_and_kept_unless_overwrite_is_asked(tmp_path):
     ws = tmp_path / "ws"
     files = workspace.render(hostile_answers(), PGP_B64)
-    workspace.write(ws, files)
+    write_ws(ws, files)
     (ws / "main.tf").write_text((ws / "main.tf").read_text() + "\n# my own tweak\n")
     (ws / "outputs.tf").unlink()  # deleted files are simply restored
     with pytest.raises(workspace.WorkspaceEdited) as exc:
-        workspace.write(ws, files)
+        write_ws(ws, files)
     assert exc.value.edited == ["main.tf"]
     assert "my own tweak" in (ws / "main.tf").read_text()
     assert not (ws / "outputs.tf").exists()  # nothing was written
-    workspace.write(ws, files, overwrite_edits=True)
+    write_ws(ws, files, overwrite_edits=True)
     assert (ws / "main.tf").read_bytes() == files["main.tf"]
     assert (ws / "outputs.tf").is_file()
     assert workspace.edited_files(ws, files) == []

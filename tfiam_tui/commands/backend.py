@@ -92,7 +92,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
 
     with tempfile.TemporaryDirectory(prefix="tfiam-bootstrap-") as scratch:
         ws = Path(scratch) / "state-backend"
-        workspace.write(ws, bootstrap.render(loaded, inventory))
+        workspace.write(ws, bootstrap.render(loaded, inventory), owner=bootstrap.owner(loaded))
         runner = Runner(ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir)
         console.step(2, total, "terraform init (a scratch workspace that only manages the bucket and table)")
         run_step(runner.init(), console)

@@ -122,6 +122,7 @@ class Pipeline:
         self.used_sandbox_key = False
         self.lock_timeout = lock_timeout
         self._checked = False
+        self.account_id: str | None = None  # from preflight(); recorded in the workspace's manifest
         self.timings = Timings()  # seconds per step (tfiam replay --timings)
         self._outputs: dict | None = None  # `terraform output` since the last init/apply
 
@@ -138,7 +139,7 @@ class Pipeline:
                 raise
             self.pgp_key = sandbox_keys.sandbox_key()
             self.used_sandbox_key = True
-        workspace.check_target(self.workspace_dir)
+        workspace.check_target(self.workspace_dir, self.owner(), self._render())
         self.check_terraform()
         self._checked = True
 
@@ -156,7 +157,14 @@ class Pipeline:
     def rendered(self) -> dict[str, bytes]:
         if not self._checked:
             self.check()
+        return self._render()
+
+    def _render(self) -> dict[str, bytes]:
         return workspace.render(self.answers, self.pgp_key.provider_b64 if self.pgp_key else None)
+
+    def owner(self) -> workspace.Owner:
+        """Whose workspace this is: the answers' user, in the account preflight() found."""
+        return workspace.owner_of(self.answers, self.account_id)
 
     def edited_files(self) -> list[str]:
         """Workspace files changed by hand since tfiam wrote them (ask before prepare())."""
@@ -168,7 +176,7 @@ class Pipeline:
         everything is right; hand edits raise workspace.WorkspaceEdited unless
         ``overwrite_edits``."""
         files = self.rendered()
-        result = workspace.write(self.workspace_dir, files, overwrite_edits=overwrite_edits)
+        result = workspace.write(self.workspace_dir, files, owner=self.owner(), overwrite_edits=overwrite_edits)
         if self.used_sandbox_key and self.pgp_key is not None:
             sandbox_keys.mark_workspace(self.workspace_dir, self.pgp_key)
         else:
@@ -295,12 +303,17 @@ class Pipeline:
     def preflight(self) -> str:
         """Who we are in which account (STS), before anything is written.  Raises
         preflight.PreflightError when AWS is unreachable or there are no credentials."""
-        return preflight.preflight(
+        arn = preflight.preflight(
             region=self.answers.provider.region,
             endpoint=self.answers.provider.endpoint,
             profile=self.answers.provider.profile,
             credentials=explicit_credentials(self.extra_env),
         )
+        parts = arn.split(":")
+        self.account_id = parts[4] if len(parts) > 4 and parts[4] else None
+        # A workspace of another account is refused now, before anything is written.
+        workspace.check_target(self.workspace_dir, self.owner(), self._render())
+        return arn
 
 
 def explicit_credentials(extra_env: dict[str, str | None]) -> tuple[str, str] | None:

@@ -52,7 +52,8 @@ class BootstrapJob:
         """Write the scratch workspace, ``terraform init`` and ``plan``; every event goes to
         ``on_event``.  Returns the last Finished (init's, when init failed)."""
         assert self.inventory is not None, "detect() first"
-        workspace.write(self.runner.workdir, bootstrap.render(self.answers, self.inventory))
+        workspace.write(self.runner.workdir, bootstrap.render(self.answers, self.inventory),
+                        owner=bootstrap.owner(self.answers))
         finished = run_to_end(self.runner.init(), on_event, check=False)
         if not finished.ok:
             return finished

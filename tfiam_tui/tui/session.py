@@ -139,7 +139,7 @@ class Session:
             self.init_state = "running"
             self.init_lines = []
             try:
-                workspace.write(workspace_dir, init_files(answers))
+                workspace.write(workspace_dir, init_files(answers), owner=workspace.owner_of(answers))
                 runner = pl.Pipeline(
                     self.effective(answers), workspace_dir, terraform_bin=self.terraform_bin,
                     plugin_dir=self.plugin_dir, extra_env=self.extra_env(), sandbox=self.sandbox,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from .. import bundled
 from ..answers import Answers
-from . import backends, workspace
+from . import backends, ownership, workspace
 
 MODULE = "module.state_backend"
 
@@ -203,6 +203,12 @@ def tfvars(answers: Answers, inventory: Inventory) -> dict:
         "existing_bucket_policy": inventory.bucket_policy,
         "tags": {"ManagedBy": "tfiam"},
     }
+
+
+def owner(answers: Answers) -> workspace.Owner:
+    """The scratch workspace's owner: the state bucket it manages."""
+    bucket = answers.backend.bucket if answers.backend.type == "s3" else "?"
+    return workspace.Owner(ownership.STATE_BACKEND, bucket)
 
 
 def render(answers: Answers, inventory: Inventory) -> dict[str, bytes]:

@@ -23,7 +23,9 @@ from pathlib import Path
 from .. import fsutil
 from ..answers import Answers, AnswersError, Problem
 from ..bundled import bundled_dir
+from . import ownership
 from .backends import hcl_string
+from .ownership import MANIFEST, Owner
 
 TFVARS = "terraform.tfvars.json"
 MODULE_DIR = "modules/iam-user"
@@ -109,8 +111,17 @@ def render(answers: Answers, pgp_key_b64: str | None) -> dict[str, bytes]:
     return files
 
 
-def check_target(path: Path) -> None:
-    """Refuse a workspace we could not write, before anything is written."""
+def owner_of(answers: Answers, account_id: str | None = None) -> Owner:
+    """The owner an answers file's workspace is for (see ownership)."""
+    backend = answers.backend
+    described = f"s3://{backend.bucket}/{backend.key}" if backend.type == "s3" else "local"
+    return Owner(ownership.IAM_USER, answers.user.name, account_id, described)
+
+
+def check_target(path: Path, owner: Owner, rendered: dict[str, bytes] | None = None) -> None:
+    """Refuse a workspace we could not write, or that is not ours to write (see
+    ownership.check), before anything is written."""
+    ownership.check(path, owner, rendered)
     problem = None
     if path.exists() and not path.is_dir():
         problem = f"{str(path)!r} exists and is not a folder"
@@ -144,9 +155,6 @@ class WriteResult:
     unchanged: list[str] = field(default_factory=list)
 
 
-MANIFEST = ".tfiam/manifest.json"
-
-
 class WorkspaceEdited(Exception):
     """Files tfiam wrote were changed by hand since; rewriting would lose the edits."""
 
@@ -168,9 +176,8 @@ def _digest(data: bytes) -> str:
 def edited_files(path: Path, files: dict[str, bytes]) -> list[str]:
     """Files tfiam wrote last time (per the manifest) that now differ both from what it
     wrote and from what it is about to write: hand edits that a rewrite would lose."""
-    try:
-        manifest = json.loads((path / MANIFEST).read_text())
-    except (OSError, ValueError):
+    manifest = ownership.read_manifest(path)
+    if manifest is None:
         return []
     edited = []
     for rel, digest in sorted(manifest.get("files", {}).items()):
@@ -183,23 +190,24 @@ def edited_files(path: Path, files: dict[str, bytes]) -> list[str]:
     return edited
 
 
-def write(path: Path, files: dict[str, bytes], *, overwrite_edits: bool = False) -> WriteResult:
-    """Write the rendered files into ``path`` (folders 0700, files 0600).
+def write(path: Path, files: dict[str, bytes], *, owner: Owner, overwrite_edits: bool = False) -> WriteResult:
+    """Write the rendered files into ``path`` for ``owner`` (folders it creates 0700,
+    files 0600); refused unless the folder is new, empty or ``owner``'s workspace.
 
     Two phases, so a crash or a full disk leaves the old workspace as it was: every
     changed file is first written and fsynced beside its target, and only when all of
     them are on disk are they renamed into place.  Only the files tfiam renders are
     written; everything else in the folder (state, plan, ``.terraform/``, the lock
-    file) is left alone.
+    file) is left alone, and a folder tfiam did not create keeps its mode.
     """
-    check_target(path)
+    check_target(path, owner, files)
     if not overwrite_edits:
         edited = edited_files(path, files)
         if edited:
             raise WorkspaceEdited(path, edited)
     result = WriteResult(path=path)
+    previous = ownership.read_manifest(path)
     _mkdirs_private(path)
-    os.chmod(path, 0o700)
     staged: dict[Path, Path] = {}
     try:
         for rel, data in files.items():
@@ -215,7 +223,7 @@ def write(path: Path, files: dict[str, bytes], *, overwrite_edits: bool = False)
         fsutil.discard(staged)
         raise
     fsutil.commit(staged)
-    manifest = {"files": {rel: _digest(data) for rel, data in sorted(files.items())}}
+    manifest = ownership.manifest_data(owner, {rel: _digest(data) for rel, data in files.items()}, previous)
     _mkdirs_private((path / MANIFEST).parent)
     fsutil.write_atomic(path / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode(), mode=0o600)
     return result
