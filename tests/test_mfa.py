@@ -48,4 +48,5 @@ def test_console_user_with_enforce_mfa_joins_the_mfa_group(tmp_path, moto_endpoi
     assert self_service <= set(deny["NotAction"])
     assert deny["Resource"] == "*"
     own = next(s for s in doc["Statement"] if s.get("Sid") == "AllowManageOwnUserMFA")
-    assert own["Resource"] == "arn:aws:iam::*:user/${aws:username}"  # the policy variable reached IAM literally
+    # the policy variable reached IAM literally, for users at the root path and under one
+    assert own["Resource"] == ["arn:aws:iam::*:user/${aws:username}", "arn:aws:iam::*:user/*/${aws:username}"]
