@@ -112,11 +112,11 @@ def test_an_unexpected_error_names_no_secret(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("command", ["replay", "unlock"])
-def test_ctrl_c_in_a_terraform_command_says_state_was_kept(monkeypatch, capsys, command):
+def test_ctrl_c_in_a_terraform_command_says_to_run_again(monkeypatch, capsys, command):
     parser = _parser_whose_commands_raise(KeyboardInterrupt())
     monkeypatch.setattr(cli, "build_parser", lambda: parser)
     assert cli.main(ARGV[command]) == 130
-    assert "terraform was stopped cleanly" in capsys.readouterr().err
+    assert "Run the same command again to continue" in capsys.readouterr().err
 
 
 def test_the_handler_works_in_a_fresh_interpreter_where_no_engine_error_class_was_imported(tmp_path):

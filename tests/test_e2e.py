@@ -140,7 +140,7 @@ def test_ci_bot_replay_verify_decrypt_and_second_replay_is_clean(
         assert secret not in result.stdout + result.stderr
     state = ws / "terraform.tfstate"
     assert (state.stat().st_mode & 0o777) == 0o600
-    assert not (ws / "tfiam.tfplan").exists()
+    assert not list(ws.rglob("*.tfplan"))  # no plan left behind, applied or not
 
     # Each run left a redacted support log in the workspace, owner-only.
     logs = sorted((ws / ".tfiam" / "logs").glob("*-replay.log"))
@@ -420,7 +420,7 @@ def test_names_already_taken_in_the_account_stop_before_apply_and_adopting_them_
     assert policy not in {p["PolicyName"] for p in client.list_policies(Scope="Local")["Policies"]}
     assert client.list_access_keys(UserName=name)["AccessKeyMetadata"] == []
     ws = tmp_path / "ws"
-    assert not (ws / "tfiam.tfplan").exists()
+    assert not list(ws.rglob("*.tfplan"))  # no plan left behind, applied or not
 
     imports = [line.strip() for line in refused.stderr.splitlines() if line.strip().startswith("terraform -chdir=")]
     assert len(imports) == 2

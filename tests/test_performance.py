@@ -71,9 +71,12 @@ def test_a_replay_runs_each_terraform_command_once_and_links_the_provider(
     assert result.returncode == Exit.OK, result.stdout + result.stderr
     assert "[ok] access key works" in result.stdout  # credentials decrypted and verified ...
     commands = [line.split()[0] for line in log.read_text().splitlines()]
-    assert commands == ["version", "init", "plan", "apply"]  # ... with the outputs the apply reported
-    apply_argv = log.read_text().splitlines()[3].split()
-    assert apply_argv[-1] == "tfiam.tfplan"  # the reviewed plan, not a second plan
+    # ... with the outputs the apply reported; `show` reads the saved plan for the review
+    assert commands == ["version", "init", "plan", "show", "apply"]
+    plan_argv, show_argv, apply_argv = (line.split() for line in log.read_text().splitlines()[2:5])
+    planned = next(arg.split("=", 1)[1] for arg in plan_argv if arg.startswith("-out="))
+    assert planned.startswith(".tfiam/plans/") and planned.endswith(".tfplan")
+    assert show_argv[-1] == apply_argv[-1] == planned  # the reviewed plan, not a second plan
 
     # --timings: one line on stderr naming every step, and the process's peak memory
     timings = [line for line in result.stderr.splitlines() if line.startswith("timings: ")]
@@ -117,7 +120,7 @@ def test_outputs_come_from_the_apply_unless_one_is_sensitive(tmp_path, terraform
     expected = {"user_name": "alice", **({"token": "s3cr3t"} if sensitive else {})}
     assert pipeline.outputs() == expected
     assert pipeline.outputs() == expected  # asked twice (credentials, verify): terraform runs once at most
-    assert [argv[1] for argv in pipeline.runner.invocations] == ["init", "plan", "apply"] + (["output"] if sensitive else [])
+    assert [argv[1] for argv in pipeline.runner.invocations] == ["init", "plan", "show", "apply"] + (["output"] if sensitive else [])
 
 
 # --------------------------------------------------------------------------- the shared plugin cache

@@ -145,6 +145,11 @@ resource "aws_iam_access_key" "this" {
   pgp_key = var.pgp_key
 
   lifecycle {
+    # The provider replaces the key whenever pgp_key changes, and the export changes
+    # with every new UID, signature or expiry, or another admin's keyring: a replay
+    # would delete a live key. Re-encrypting is rotation's job, never a side effect.
+    ignore_changes = [pgp_key]
+
     precondition {
       condition     = var.pgp_key != null
       error_message = "create_access_key = true needs pgp_key: the secret access key is only ever stored encrypted to your PGP key."

@@ -23,3 +23,13 @@ def secret(question: str) -> str:
     if answer is None:
         raise KeyboardInterrupt
     return answer
+
+
+def typed(question: str) -> str:
+    """A short answer typed in full (a name confirming a dangerous plan)."""
+    import questionary
+
+    answer = questionary.text(question).ask()
+    if answer is None:
+        raise KeyboardInterrupt
+    return answer.strip()

@@ -129,6 +129,7 @@ TERRAFORM_FAILED = ((f"{_ENGINE}.terraform.events", "TerraformFailed"),)
 PGP_ERROR = ((f"{_ENGINE}.secrets.gpg", "PgpError"),)  # DecryptError, or a keyring tfiam cannot use
 WORKSPACE_EDITED = ((f"{_ENGINE}.terraform.workspace", "WorkspaceEdited"),)
 AWS_UNAVAILABLE = ((f"{_ENGINE}.aws.preflight", "PreflightError"),)
+PLAN_CHANGED = ((f"{_ENGINE}.pipeline.plans", "PlanChanged"),)
 
 
 def _is(exc: BaseException, classes: tuple[tuple[str, str], ...]) -> bool:
@@ -161,7 +162,7 @@ def report(exc: Exception, args: argparse.Namespace, console: Console) -> int:
     if _is(exc, PGP_ERROR):
         console.error(str(exc))
         return Exit.DECRYPT_FAILED
-    if _is(exc, WORKSPACE_EDITED):
+    if _is(exc, WORKSPACE_EDITED) or _is(exc, PLAN_CHANGED):
         console.error(str(exc))
         return Exit.REFUSED
     if _is(exc, AWS_UNAVAILABLE):
@@ -187,8 +188,8 @@ def interrupted(args: argparse.Namespace | None, console: Console) -> int:
     """Ctrl-C: exit 130.  Commands that ran terraform say that its state was saved (the
     runner stopped it with one SIGINT); the others have nothing to say."""
     if args is not None and getattr(args, "runs_terraform", False):
-        console.error("interrupted; terraform was stopped cleanly and its state saved. "
-                      "Run the same command again to continue.")
+        console.error("interrupted. Run the same command again to continue: it picks up what terraform "
+                      "saved and finishes what an interrupted apply left behind.")
     return Exit.INTERRUPTED
 
 

@@ -10,13 +10,16 @@ import os
 
 from ..engine import answers as answers_mod
 from ..engine.exitcodes import Exit
+from . import gate
 from .common import ask_force_stop, is_terminal, read_passphrase_file, render_event, run_step
 
 
 def register(subparsers, tf_options) -> None:
     p = subparsers.add_parser("replay", help="validate, write the workspace, plan, apply, verify (headless)")
     p.add_argument("answers", help="answers file (YAML)")
-    p.add_argument("--auto-approve", action="store_true", help="apply the plan without asking")
+    p.add_argument("--auto-approve", action="store_true",
+                   help="apply the plan without asking (not one that deletes or replaces: see --allow-destroy)")
+    gate.add_allow_destroy(p)
     p.add_argument("--workspace", help="workspace folder (overrides the answers file's 'workspace')")
     p.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     p.add_argument("--sandbox", action="store_true", help="run against a local stand-in AWS; touches no account")
@@ -60,36 +63,26 @@ def _apply_reporting_progress(pipeline, console) -> None:
 
     try:
         run_to_end(pipeline.apply(), on_event=on_event, check=True)
-    except (KeyboardInterrupt, TerraformFailed):
+    except (KeyboardInterrupt, TerraformFailed) as exc:
         planned = [address for _action, address in pipeline.summary.changes]
         pending = [a for a in planned if a not in done and a not in failed]
         console.say(f"Stopped. Done before the stop ({len(done)}): {', '.join(done) or 'nothing'}")
         if failed:
             console.say(f"Failed ({len(failed)}): {', '.join(failed)}")
         console.say(f"Not done ({len(pending)}): {', '.join(pending) or 'nothing'}")
-        console.say("Terraform saved its state; run the same command again to finish the job.")
+        console.say(_how_it_stopped(exc, pipeline.runner.sigints_sent))
         raise
 
 
-def _print_summary(summary, console) -> None:
-    console.say(summary.headline())
-    symbols = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "read": "<="}
-    for action, address in summary.changes:
-        console.say(f"  {symbols.get(action, action):>3} {address}")
-
-
-def _confirm(summary, auto_approve: bool, console) -> bool:
-    if auto_approve:
-        return True
-    if not is_terminal():
-        console.error(
-            "no terminal to ask for confirmation, so nothing was applied; review the plan above "
-            "and run again with --auto-approve to apply it unattended"
-        )
-        return False
-    from ..ask.prompts import confirm
-
-    return confirm("Apply exactly this plan?", default=False)
+def _how_it_stopped(exc: BaseException, sigints: int) -> str:
+    """Whether terraform saved its state: it does when it exits on its own or after one
+    SIGINT; not when it was killed or forced out."""
+    returncode = getattr(exc, "returncode", 0)
+    if returncode < 0 or sigints > 1:
+        how = f"killed by signal {-returncode}" if returncode < 0 else "forced to stop"
+        return (f"terraform was {how} before it finished, so it may not have saved all it created. Run the "
+                "same command again: it finds what the apply left behind and finishes the job.")
+    return "Terraform saved its state; run the same command again to finish the job."
 
 
 def _credentials_for_verify(pipeline, passphrase_file: str | None, console):
@@ -200,18 +193,24 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
 
         if (stop := init_workspace(pipeline, console, auto_approve=args.auto_approve, step=(3, total))) is not None:
             return stop
+        for line in pipeline.recover().lines():
+            console.say(line)
         console.step(4, total, "terraform plan")
+        stack.callback(pipeline.discard_plan)  # a run that does not apply leaves no plan behind
         run_step(pipeline.plan(), console)
         summary = pipeline.summary
-        _print_summary(summary, console)
+        assert summary is not None  # run_step raised unless the plan succeeded
+        gate.show(pipeline.review, summary.headline(), summary.changes, console)
         conflicts, unchecked = pipeline.name_conflicts()
         if unchecked:
             console.say(f"warning: could not check for existing users, groups or policies of the same names ({unchecked})")
         if conflicts:
             console.error(preflight.format_conflicts(conflicts, ws))
             return Exit.REFUSED
-        if summary is not None and summary.has_changes:
-            if not _confirm(summary, args.auto_approve, console):
+        if summary.has_changes:
+            assert pipeline.review is not None
+            if not gate.approved(pipeline.review, name=loaded.user.name, auto_approve=args.auto_approve,
+                                 allow_destroy=args.allow_destroy, console=console):
                 console.say("Not applied.")
                 return Exit.REFUSED
             console.step(5, total, "terraform apply (the plan above, nothing else)")

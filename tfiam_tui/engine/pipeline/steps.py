@@ -1,74 +1,28 @@
-"""The steps from answers to a verified user, in order.  Every front drives this.
-
-    prepare()  resolve the PGP key, render and write the workspace (raises AnswersError)
-    init()     terraform init                         -> events
-    plan()     terraform plan -out (one plan)         -> events; then .summary
-    apply()    terraform apply <that plan file>       -> events
-    outputs()  terraform output -json                 -> dict (no plaintext in it)
-    credentials(passphrase)                           -> decrypted Credentials
-    verify(credentials)                               -> checklist
-
-Fronts render the events (lines and typed progress) and ask their own questions
-(confirmation, passphrase); the engine never prompts.
-"""
+"""The Pipeline: one answers file, one workspace, one run (see the package docstring)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import secrets
-from .answers import Answers, AnswersError, Problem
-from .aws import preflight, verify
-from .aws.clients import error_text
-from .aws.expected import Check, Expected
-from .secrets import sandbox_key as sandbox_keys
-from .terraform import backends, statemove, workspace
-from .terraform.events import ChangeSummary, Finished, PlannedChange, TerraformNotFound
-from .terraform.runner import Runner
-from .timings import Timings, timed
+from .. import secrets
+from ..answers import Answers, AnswersError, Problem
+from ..aws import preflight, verify
+from ..aws.clients import error_text
+from ..aws.expected import Check, Expected
+from ..secrets import sandbox_key as sandbox_keys
+from ..terraform import backends, inflight, review, statemove, workspace
+from ..terraform.events import ChangeSummary, Finished, PlannedChange, TerraformNotFound
+from ..terraform.runner import Runner
+from ..timings import Timings, timed
+from . import plans, recovery
+from .credentials import Credentials, explicit_credentials, read_outputs, values_of, workspace_credentials
+from .plans import PlanSummary
 
-PLAN_FILE = "tfiam.tfplan"
 MIN_TERRAFORM = (1, 6)
-
-
-@dataclass
-class PlanSummary:
-    """What the reviewed plan will do."""
-
-    add: int = 0
-    change: int = 0
-    remove: int = 0
-    changes: list[tuple[str, str]] = field(default_factory=list)  # (action, address)
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.add or self.change or self.remove or self.changes)
-
-    def headline(self) -> str:
-        if not self.has_changes:
-            return "No changes. The user and its permissions already match the answers."
-        return f"Plan: {self.add} to add, {self.change} to change, {self.remove} to destroy."
-
-
-@dataclass
-class Credentials:
-    """The new user's decrypted secrets.  Lives in memory only; never logged."""
-
-    user_name: str
-    user_arn: str
-    access_key_id: str | None = None
-    secret_access_key: str | None = field(default=None, repr=False)
-    password: str | None = field(default=None, repr=False)
-
-    @property
-    def account_id(self) -> str:
-        parts = self.user_arn.split(":")
-        return parts[4] if len(parts) > 4 else ""
 
 
 def with_endpoint(answers: Answers, endpoint: str) -> Answers:
@@ -117,6 +71,8 @@ class Pipeline:
             self.workspace_dir, terraform_bin=terraform_bin, plugin_dir=plugin_dir, extra_env=self.extra_env
         )
         self.summary: PlanSummary | None = None
+        self.review: review.PlanReview | None = None  # the plan as shown, classified and fingerprinted
+        self.plan_file: str | None = None  # this run's own plan, relative to the workspace
         self.pgp_key: secrets.PublicKey | None = None
         self.sandbox = sandbox
         self.used_sandbox_key = False
@@ -186,7 +142,7 @@ class Pipeline:
     def loose_permissions(self) -> list[str]:
         """Files holding state, plans or ciphertext that others can read (warn the operator)."""
         found = []
-        for name in ("terraform.tfstate", "terraform.tfstate.backup", PLAN_FILE, workspace.TFVARS):
+        for name in ("terraform.tfstate", "terraform.tfstate.backup", workspace.TFVARS):
             path = self.workspace_dir / name
             if path.is_file() and path.stat().st_mode & 0o077:
                 found.append(f"{path} is mode {path.stat().st_mode & 0o777:o}; make it owner-only: chmod 600 {path}")
@@ -220,21 +176,45 @@ class Pipeline:
             return []
         return statemove.finish_init(step, self.runner.state_pull(), self.workspace_dir)
 
+    @timed("recover")
+    def recover(self) -> recovery.Recovery:
+        """After init, before plan: delete what an interrupted apply of this workspace left
+        in AWS but not in state (its access key or login profile, whose secret nobody
+        holds); report, and never touch, anything made outside that apply's window."""
+        return recovery.recover(self, explicit_credentials(self.extra_env))
+
     @timed("plan")
     def plan(self) -> Iterator:
-        """Plan once, into the plan file that apply() will apply.  Fills ``self.summary``."""
+        """Plan once, into this run's own plan file, which apply() will apply.  Fills
+        ``self.summary`` and, when there is something to apply, ``self.review``."""
+        plans.sweep(self.workspace_dir)
+        self.discard_plan()
+        self.plan_file = plans.new_plan_file(self.workspace_dir)
         summary = PlanSummary()
-        for event in self.runner.plan(PLAN_FILE, lock_timeout=self.lock_timeout):
+        for event in self.runner.plan(self.plan_file, lock_timeout=self.lock_timeout):
             if isinstance(event, PlannedChange):
                 summary.changes.append((event.action, event.address))
             elif isinstance(event, ChangeSummary):
                 summary.add, summary.change, summary.remove = event.add, event.change, event.remove
             elif isinstance(event, Finished) and event.ok:
-                plan_path = self.workspace_dir / PLAN_FILE
-                if not summary.has_changes:
-                    plan_path.unlink(missing_ok=True)  # nothing to apply; keep no stale plan
+                if summary.has_changes:
+                    self.review = self._review()
+                else:
+                    self.discard_plan()  # nothing to apply; keep no stale plan
                 self.summary = summary
             yield event
+
+    def _review(self) -> review.PlanReview:
+        assert self.plan_file is not None
+        path = self.workspace_dir / self.plan_file
+        with self.timings.measure("review"):
+            return review.review(self.runner.show_plan(self.plan_file), path)
+
+    def discard_plan(self) -> None:
+        """Remove this run's plan file (a run that does not apply leaves none behind)."""
+        if self.plan_file is not None:
+            (self.workspace_dir / self.plan_file).unlink(missing_ok=True)
+            self.plan_file = None
 
     @timed("conflicts")
     def name_conflicts(self) -> tuple[list[preflight.NameConflict], str | None]:
@@ -251,22 +231,31 @@ class Pipeline:
         except (ClientError, BotoCoreError) as exc:
             return [], error_text(exc)
         if conflicts:
-            (self.workspace_dir / PLAN_FILE).unlink(missing_ok=True)
+            self.discard_plan()
         return conflicts, None
 
     @timed("apply")
     def apply(self) -> Iterator:
-        """Apply exactly the reviewed plan file; never plans again."""
-        if self.summary is None:
-            raise RuntimeError("apply() needs a successful plan() first")
+        """Apply exactly the reviewed plan file; never plans again.  Raises
+        plans.PlanChanged (nothing applied) when the file is not the one reviewed."""
+        if self.summary is None or self.review is None or self.plan_file is None:
+            raise RuntimeError("apply() needs a successful plan() with changes first")
+        plans.check_unchanged(self.workspace_dir / self.plan_file, self.review.sha256)
         self._outputs = None
-        yield from self.runner.apply(PLAN_FILE, lock_timeout=self.lock_timeout)
+        creates = [c.address for c in self.review.changes if c.action in ("create", "replace")]
+        inflight.begin(self.workspace_dir, creates)
+        ok = False
+        try:
+            for event in self.runner.apply(self.plan_file, lock_timeout=self.lock_timeout):
+                if isinstance(event, Finished):
+                    ok = event.ok
+                yield event
+        finally:
+            inflight.finish(self.workspace_dir, ok=ok)
+            self.discard_plan()  # applied (or not) plans are stale; terraform would refuse them anyway
         reported = self.runner.applied_outputs
         if reported is not None and not any(item.get("sensitive") for item in reported.values()):
-            self._outputs = _values(reported)  # what `terraform output` would say; one process fewer
-        plan_path = self.workspace_dir / PLAN_FILE
-        if plan_path.exists():  # applied plans are stale; terraform would refuse them anyway
-            plan_path.unlink()
+            self._outputs = values_of(reported)  # what `terraform output` would say; one process fewer
 
     @timed("output")
     def outputs(self) -> dict:
@@ -314,47 +303,3 @@ class Pipeline:
         # A workspace of another account is refused now, before anything is written.
         workspace.check_target(self.workspace_dir, self.owner(), self._render())
         return arn
-
-
-def explicit_credentials(extra_env: dict[str, str | None]) -> tuple[str, str] | None:
-    """The sandbox's dummy credentials, when a run's environment sets them; else None (the
-    operator's profile or default chain)."""
-    key_id, secret = extra_env.get("AWS_ACCESS_KEY_ID"), extra_env.get("AWS_SECRET_ACCESS_KEY")
-    return (key_id, secret) if key_id and secret else None
-
-
-def read_outputs(runner: Runner) -> dict:
-    """The root outputs as plain values (``terraform output -json``)."""
-    return _values(runner.output())
-
-
-def _values(raw: dict) -> dict:
-    """``{name: {"value", "type", "sensitive"}}`` -> ``{name: value}``."""
-    return {name: (item.get("value") if isinstance(item, dict) else item) for name, item in raw.items()}
-
-
-def decrypt_credentials(
-    outputs: dict, *, passphrase: str | None = None, gnupghome: str | None = None
-) -> Credentials:
-    """Decrypt the encrypted outputs with the operator's secret key.  Raises secrets.DecryptError."""
-    creds = Credentials(user_name=outputs.get("user_name") or "", user_arn=outputs.get("user_arn") or "")
-    if outputs.get("access_key_id"):
-        creds.access_key_id = outputs["access_key_id"]
-        creds.secret_access_key = secrets.decrypt(
-            outputs["access_key_encrypted_secret"], passphrase=passphrase, gnupghome=gnupghome
-        )
-    if outputs.get("login_profile_encrypted_password"):
-        creds.password = secrets.decrypt(
-            outputs["login_profile_encrypted_password"], passphrase=passphrase, gnupghome=gnupghome
-        )
-    return creds
-
-
-def workspace_credentials(workspace_dir: Path, outputs: dict, *, passphrase: str | None = None) -> Credentials:
-    """Decrypt a workspace's secrets: with the sandbox key when the sandbox made them,
-    otherwise with the operator's keyring."""
-    sandbox = sandbox_keys.workspace_keyring(Path(workspace_dir))
-    if sandbox:
-        home, sandbox_passphrase = sandbox
-        return decrypt_credentials(outputs, passphrase=sandbox_passphrase, gnupghome=home)
-    return decrypt_credentials(outputs, passphrase=passphrase)

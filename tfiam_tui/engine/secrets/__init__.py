@@ -11,16 +11,22 @@ The names below are the room's public face, for ``from tfiam_tui.engine import s
 from .decrypt import decrypt
 from .gpg import DecryptError, GpgNotFound, PgpError, gpg_home
 from .keys import PublicKey, create_key, find_public_key, list_keys, require_encryption_key
+from .recipients import WILDCARD_KEY_ID, RecipientsError, encrypted_to, recipient_key_ids, recipient_mismatch
 
 __all__ = [
     "DecryptError",
     "GpgNotFound",
     "PgpError",
     "PublicKey",
+    "RecipientsError",
+    "WILDCARD_KEY_ID",
     "create_key",
     "decrypt",
+    "encrypted_to",
     "find_public_key",
     "gpg_home",
     "list_keys",
+    "recipient_key_ids",
+    "recipient_mismatch",
     "require_encryption_key",
 ]

@@ -40,11 +40,20 @@ class PublicKey:
     source: str  # "keyring" or "file"
     binary: bytes = field(repr=False)  # the exported key, like ``gpg --export FPR`` (not armored)
     has_secret: bool = False  # the operator's keyring holds the secret key (tfiam can decrypt)
+    # Long key ids (16 hex digits, upper case, as gpg lists them) of every subkey, usable or not:
+    # a message names the subkey it is encrypted to, and one encrypted to a since-expired or
+    # revoked subkey is still encrypted to this key.
+    subkey_ids: tuple[str, ...] = ()
 
     @property
     def provider_b64(self) -> str:
         """Base64 of :attr:`binary`: the form the aws provider's ``pgp_key`` argument takes."""
         return base64.b64encode(self.binary).decode("ascii")
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        """The long key ids of the primary key and every subkey (see :attr:`subkey_ids`)."""
+        return frozenset({self.key_id, *self.subkey_ids})
 
     @property
     def name(self) -> str:
@@ -161,6 +170,7 @@ def _public_key(listed: _Listed, binary: bytes, source: str, has_secret: bool) -
         source=source,
         binary=binary,
         has_secret=has_secret,
+        subkey_ids=tuple(sub["key_id"].upper() for sub in listed.subkeys if sub["key_id"]),
     )
 
 

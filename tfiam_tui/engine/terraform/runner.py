@@ -214,6 +214,13 @@ class Runner:
             return {name: item.get("value") for name, item in data.items()}
         return data
 
+    def show_plan(self, plan_file: str) -> dict[str, Any]:
+        """``terraform show -json PLAN``: the saved plan with every change's before and
+        after (the plan's stream says only "update"; a rename is in the values).  May hold
+        ciphertext; kept in memory, never echoed."""
+        out = self._run_captured("show", self._argv("show", str(plan_file), json=IsFlagged, no_color=IsFlagged))
+        return json.loads(out) if out.strip() else {}
+
     def validate(self) -> Iterator[Event]:
         """``terraform validate -json``: Diagnostic events plus human lines."""
         return self._stream("validate", self._argv("validate", json=IsFlagged, no_color=IsFlagged), mode="json_doc")

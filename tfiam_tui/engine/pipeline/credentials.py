@@ -1,0 +1,71 @@
+"""The run's secrets and credentials: the new user's decrypted secrets (memory only), and
+the AWS credentials tfiam itself uses for its own API calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import secrets
+from ..secrets import sandbox_key as sandbox_keys
+from ..terraform.runner import Runner
+
+
+@dataclass
+class Credentials:
+    """The new user's decrypted secrets.  Lives in memory only; never logged."""
+
+    user_name: str
+    user_arn: str
+    access_key_id: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def account_id(self) -> str:
+        parts = self.user_arn.split(":")
+        return parts[4] if len(parts) > 4 else ""
+
+
+def explicit_credentials(extra_env: dict[str, str | None]) -> tuple[str, str] | None:
+    """The sandbox's dummy credentials, when a run's environment sets them; else None (the
+    operator's profile or default chain)."""
+    key_id, secret = extra_env.get("AWS_ACCESS_KEY_ID"), extra_env.get("AWS_SECRET_ACCESS_KEY")
+    return (key_id, secret) if key_id and secret else None
+
+
+def read_outputs(runner: Runner) -> dict:
+    """The root outputs as plain values (``terraform output -json``)."""
+    return values_of(runner.output())
+
+
+def values_of(raw: dict) -> dict:
+    """``{name: {"value", "type", "sensitive"}}`` -> ``{name: value}``."""
+    return {name: (item.get("value") if isinstance(item, dict) else item) for name, item in raw.items()}
+
+
+def decrypt_credentials(
+    outputs: dict, *, passphrase: str | None = None, gnupghome: str | None = None
+) -> Credentials:
+    """Decrypt the encrypted outputs with the operator's secret key.  Raises secrets.DecryptError."""
+    creds = Credentials(user_name=outputs.get("user_name") or "", user_arn=outputs.get("user_arn") or "")
+    if outputs.get("access_key_id"):
+        creds.access_key_id = outputs["access_key_id"]
+        creds.secret_access_key = secrets.decrypt(
+            outputs["access_key_encrypted_secret"], passphrase=passphrase, gnupghome=gnupghome
+        )
+    if outputs.get("login_profile_encrypted_password"):
+        creds.password = secrets.decrypt(
+            outputs["login_profile_encrypted_password"], passphrase=passphrase, gnupghome=gnupghome
+        )
+    return creds
+
+
+def workspace_credentials(workspace_dir: Path, outputs: dict, *, passphrase: str | None = None) -> Credentials:
+    """Decrypt a workspace's secrets: with the sandbox key when the sandbox made them,
+    otherwise with the operator's keyring."""
+    sandbox = sandbox_keys.workspace_keyring(Path(workspace_dir))
+    if sandbox:
+        home, sandbox_passphrase = sandbox
+        return decrypt_credentials(outputs, passphrase=sandbox_passphrase, gnupghome=home)
+    return decrypt_credentials(outputs, passphrase=passphrase)

@@ -1,0 +1,87 @@
+"""The run after one that died: finish what the interrupted apply left behind.
+
+The interrupted apply's record (terraform/inflight) says when it ran and what it was
+creating; the state says what terraform recorded; IAM says what exists.  An access key
+or login profile of the user that exists, is not in state and was created inside the
+window is that apply's orphan: its secret never reached anyone, so it is deleted (the
+operator approved creating it, and this run creates it again).  Anything else is only
+reported (aws/orphans).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..aws import orphans
+from ..aws.clients import aws_session, error_text
+from ..aws.preflight import MODULE
+from ..terraform import inflight
+
+if TYPE_CHECKING:
+    from .steps import Pipeline
+
+KEY_TYPE = "aws_iam_access_key"
+LOGIN_TYPE = "aws_iam_user_login_profile"
+ADDRESSES = {orphans.KEY: f"{MODULE}.{KEY_TYPE}.this[0]", orphans.LOGIN: f"{MODULE}.{LOGIN_TYPE}.this[0]"}
+
+
+@dataclass
+class Recovery:
+    removed: list[str] = field(default_factory=list)  # what was deleted, in words
+    foreign: list[str] = field(default_factory=list)  # found and left alone, with the commands
+    unchecked: str | None = None  # why IAM could not be asked (the record is kept for next time)
+
+    def lines(self) -> list[str]:
+        out = list(self.removed) + [f"warning: {line}" for line in self.foreign]
+        if self.unchecked:
+            out.append(f"warning: could not check what the interrupted apply left behind ({self.unchecked}); "
+                       "tfiam checks again on the next run")
+        return out
+
+
+def _in_state(state: dict[str, Any]) -> tuple[set[str], bool]:
+    """The access key ids and whether a login profile is in the state."""
+    keys: set[str] = set()
+    login = False
+    for resource in state.get("resources", []):
+        if resource.get("mode") != "managed":
+            continue
+        for instance in resource.get("instances", []):
+            attributes = instance.get("attributes") or {}
+            if resource.get("type") == KEY_TYPE and attributes.get("id"):
+                keys.add(str(attributes["id"]))
+            elif resource.get("type") == LOGIN_TYPE:
+                login = True
+    return keys, login
+
+
+def recover(pipeline: Pipeline, credentials: tuple[str, str] | None) -> Recovery:
+    record = inflight.read(pipeline.workspace_dir)
+    if record is None:
+        return Recovery()
+    answers = pipeline.answers
+    types = {orphans.KEY: KEY_TYPE, orphans.LOGIN: LOGIN_TYPE}
+
+    def ours(kind: str, created: datetime) -> bool:
+        return record.creates_kind(types[kind]) and record.inside(created)
+
+    result = Recovery()
+    try:
+        keys, login = _in_state(pipeline.runner.state_pull())
+        iam = aws_session(answers.provider.region, answers.provider.profile, credentials).client(
+            "iam", endpoint_url=answers.provider.endpoint)
+        for orphan in orphans.find(iam, answers.user.name, keys_in_state=keys, login_in_state=login, ours=ours):
+            if orphan.ours:
+                orphans.remove(iam, orphan)
+                result.removed.append(orphan.removed_line())
+            else:
+                result.foreign.append(orphan.foreign_line(pipeline.workspace_dir, ADDRESSES[orphan.kind]))
+    except (ClientError, BotoCoreError) as exc:
+        result.unchecked = error_text(exc)
+        return result
+    inflight.clear(pipeline.workspace_dir)
+    return result
