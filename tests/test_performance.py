@@ -120,7 +120,8 @@ def test_outputs_come_from_the_apply_unless_one_is_sensitive(tmp_path, terraform
     expected = {"user_name": "alice", **({"token": "s3cr3t"} if sensitive else {})}
     assert pipeline.outputs() == expected
     assert pipeline.outputs() == expected  # asked twice (credentials, verify): terraform runs once at most
-    assert [argv[1] for argv in pipeline.runner.invocations] == ["init", "plan", "show", "apply"] + (["output"] if sensitive else [])
+    expected_commands = ["init", "plan", "show", "apply"] + (["output"] if sensitive else [])
+    assert [argv[1] for argv in pipeline.runner.invocations] == expected_commands
 
 
 # --------------------------------------------------------------------------- the shared plugin cache

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import uuid
+from pathlib import Path
 
 import boto3
 import pytest
@@ -18,6 +19,8 @@ import pytest
 from tfiam_tui.engine import answers as A
 from tfiam_tui.engine.terraform import backends, bootstrap, locks, statemove, workspace
 from tfiam_tui.engine.terraform.events import Diagnostic, TerraformFailed
+
+REPO = Path(__file__).resolve().parent.parent
 
 REGION = "eu-central-1"
 HOSTILE_KEY = 'iam/${path.cwd}/%{if true}x"y\\z.tfstate'
@@ -136,6 +139,21 @@ def test_lock_error_names_holder_time_id_and_how_to_release():
     assert "operation: Apply" in text
     assert "tfiam unlock answers/ci-bot.yaml" in text
     assert "--lock-timeout" in text
+
+
+def test_a_local_state_lock_is_not_sent_to_tfiam_unlock(tmp_path):
+    """The local backend's lock is the OS's: it ends with the process holding it, so the
+    advice is to let that run finish (tfiam unlock would find nothing to release)."""
+    answers = tmp_path / "a.yaml"
+    answers.write_text((REPO / "examples" / "ci-bot.yaml").read_text())
+    detail = LOCK_DETAIL.replace("acme-tfstate/iam/users/ci-bot.tfstate", "terraform.tfstate")
+    failure = TerraformFailed("apply", 1, ["Error: Error acquiring the state lock"],
+                              diagnostics=[Diagnostic("error", "Error acquiring the state lock", detail)])
+    for path in (str(answers), None):
+        text = locks.explain_lock(failure, path)
+        assert "alice@build-7 holds the lock" in text
+        assert "tfiam unlock" not in text
+        assert "Another terraform (a second tfiam run, or terraform by hand) is working in this workspace" in text
 
 
 def test_lock_error_in_plain_output_is_found_too_and_other_failures_are_not_locks():

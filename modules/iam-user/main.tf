@@ -64,6 +64,13 @@ resource "aws_iam_group" "this" {
 
   name = each.key
   path = var.path
+
+  lifecycle {
+    # A group dropped from the answers is deleted only after the user's membership was
+    # updated to leave it: IAM refuses to delete a group that still has members
+    # (DeleteConflict), and without this terraform deletes the group first.
+    create_before_destroy = true
+  }
 }
 
 resource "aws_iam_group_policy_attachment" "managed" {
@@ -100,6 +107,8 @@ resource "aws_iam_group" "mfa" {
   path = var.path
 
   lifecycle {
+    create_before_destroy = true # as aws_iam_group.this: leave the group before it is deleted
+
     precondition {
       condition     = !contains([for g in concat([for g in var.groups : g.name], var.existing_groups) : lower(g)], lower(local.mfa_name))
       error_message = "enforce_mfa creates the group ${local.mfa_name}; a group of that name is already listed in groups or existing_groups."

@@ -13,6 +13,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from .gate import add_allow_destroy
+
 
 def register(subparsers, tf_options) -> None:
     p = subparsers.add_parser("backend", help="set up the S3 bucket (and lock table) for team state")
@@ -23,6 +25,7 @@ def register(subparsers, tf_options) -> None:
     )
     b.add_argument("answers", help="answers file (YAML) with backend.type: s3")
     b.add_argument("--auto-approve", action="store_true", help="apply without asking")
+    add_allow_destroy(b)
     b.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     tf_options(b)
     b.set_defaults(func=cmd_bootstrap, runs_terraform=True)
@@ -60,7 +63,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
     from ..engine.terraform import backends, bootstrap, workspace
     from ..engine.terraform.cliconfig import cli_config_notice
     from ..engine.terraform.events import ChangeSummary, PlannedChange
-    from ..engine.terraform.runner import Runner
+    from ..engine.terraform.runner import DEFAULT_PLAN_FILE, Runner
     from .common import run_step
 
     loaded = load(args.answers)
@@ -115,11 +118,14 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
                 console.say(f"  {line}")
             console.say(f"The backend is ready: tfiam replay {args.answers} keeps the state in {backends.state_url(loaded)}.")
             return Exit.OK
-        console.say(f"Plan: {counts.add} to create, {counts.change} to change, {counts.remove} to destroy.")
-        for action, address in planned:
-            if action != "import":
-                console.say(f"  {action:>7} {address}")
-        if not agree("Apply exactly this plan?", args.auto_approve, console, "nothing was applied"):
+        from ..engine.terraform.review import review
+        from .gate import approved, show  # the bucket's name is typed to confirm a dangerous plan
+
+        reviewed = review(runner.show_plan(DEFAULT_PLAN_FILE), ws / DEFAULT_PLAN_FILE)
+        show(reviewed, f"Plan: {counts.add} to create, {counts.change} to change, {counts.remove} to destroy.",
+             [(action, address) for action, address in planned if action != "import"], console)
+        if not approved(reviewed, name=backend.bucket, auto_approve=args.auto_approve,
+                        allow_destroy=args.allow_destroy, console=console):
             console.say("Not applied.")
             return Exit.REFUSED
         console.step(4, total, "terraform apply (the plan above, nothing else)")

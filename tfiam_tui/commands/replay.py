@@ -218,6 +218,8 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
         else:
             console.step(5, total, "terraform apply: skipped, nothing to change")
         console.step(6, total, "verify against the AWS API")
+        for notice in pipeline.recipient_notices():
+            console.say(f"note: {notice}")
         creds, why = (None, "")
         if loaded.authentication.access_key:
             creds, why = _credentials_for_verify(pipeline, args.passphrase_file, console)

@@ -17,9 +17,9 @@ from typing import Any
 
 from ..engine.answers import Answers
 from ..engine.pipeline import explicit_credentials
-from ..engine.terraform import bootstrap, workspace
+from ..engine.terraform import bootstrap, review, workspace
 from ..engine.terraform.events import ChangeSummary, Finished, PlannedChange, run_to_end
-from ..engine.terraform.runner import Runner
+from ..engine.terraform.runner import DEFAULT_PLAN_FILE, Runner
 
 
 class BootstrapJob:
@@ -36,6 +36,7 @@ class BootstrapJob:
         self.inventory: bootstrap.Inventory | None = None
         self.planned: list[tuple[str, str]] = []
         self.counts = ChangeSummary(0, 0, 0, "plan")
+        self.review: review.PlanReview | None = None  # the saved plan, classified (the destroy gate)
 
     @classmethod
     def for_session(cls, session: Any, answers: Answers) -> BootstrapJob:
@@ -66,7 +67,11 @@ class BootstrapJob:
                 self.counts = event
             on_event(event)
 
-        return run_to_end(self.runner.plan(), collect, check=False)
+        finished = run_to_end(self.runner.plan(), collect, check=False)
+        if finished.ok and self.has_changes:
+            plan_file = self.runner.workdir / DEFAULT_PLAN_FILE
+            self.review = review.review(self.runner.show_plan(DEFAULT_PLAN_FILE), plan_file)
+        return finished
 
     @property
     def has_changes(self) -> bool:

@@ -97,7 +97,9 @@ class Session:
         return Sandbox.env_overrides(os.environ)
 
     def close(self) -> None:
-        """Stop the sandbox (everything in it vanishes)."""
+        """Remove the last run's unapplied plan, and stop the sandbox (everything in it vanishes)."""
+        if self.pipeline is not None:
+            self.pipeline.discard_plan()
         with self._sandbox_lock:
             if self._sandbox is not None and hasattr(self._sandbox, "stop"):
                 self._sandbox.stop()
@@ -117,6 +119,8 @@ class Session:
         return self.pipeline
 
     def new_pipeline(self, answers: Answers, workspace_dir: Path) -> pl.Pipeline:
+        if self.pipeline is not None:
+            self.pipeline.discard_plan()  # a plan the operator went back from is never applied
         self.pipeline = pl.Pipeline(
             self.effective(answers),
             workspace_dir,

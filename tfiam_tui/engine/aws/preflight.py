@@ -20,6 +20,7 @@ from .clients import aws_session, error_text, paged
 from .expected import MFA_GROUP_SUFFIX
 
 MODULE = "module.iam_user"  # the module block in workspace_templates/main.tf
+LOGIN = "console password"
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,16 @@ class NameConflict:
     """The plan creates ``kind`` ``name``, but the account already has one that this
     workspace's state does not manage (made in the console, or by another workspace)."""
 
-    kind: str  # "user", "group" or "policy"
+    kind: str  # "user", "group", "policy" or LOGIN ("console password")
     name: str
     address: str  # the resource address the plan would create
     import_id: str  # what ``terraform import ADDRESS ID`` takes: the name, or a policy's ARN
 
     def __str__(self) -> str:
+        if self.kind == LOGIN:
+            return (f"the user {self.name!r} already has a console password, outside this workspace's state "
+                    f"(made by hand or elsewhere; remove it with: aws iam delete-login-profile --user-name "
+                    f"{shlex.quote(self.name)})")
         return f"the {self.kind} {self.name!r} already exists in the account, outside this workspace's state"
 
 
@@ -43,6 +48,8 @@ def planned_names(answers: Answers) -> dict[str, tuple[str, str]]:
         names[f'{MODULE}.aws_iam_group.this["{group.name}"]'] = ("group", group.name)
         if group.custom_policy is not None:
             names[f'{MODULE}.aws_iam_policy.custom["{group.name}"]'] = ("policy", group.custom_policy.name)
+    if answers.authentication.console:
+        names[f"{MODULE}.aws_iam_user_login_profile.this[0]"] = (LOGIN, answers.user.name)
     if answers.authentication.enforce_mfa:
         mfa = answers.user.name + MFA_GROUP_SUFFIX
         names[f"{MODULE}.aws_iam_group.mfa[0]"] = ("group", mfa)
@@ -82,7 +89,9 @@ def name_conflicts(
                 found.append(NameConflict(kind, name, address, arn))
             continue
         try:
-            if kind == "user":
+            if kind == LOGIN:
+                iam.get_login_profile(UserName=name)
+            elif kind == "user":
                 iam.get_user(UserName=name)
             else:
                 iam.get_group(GroupName=name, MaxItems=1)

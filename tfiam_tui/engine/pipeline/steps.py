@@ -265,6 +265,20 @@ class Pipeline:
             self._outputs = read_outputs(self.runner)
         return dict(self._outputs)
 
+    def recipient_notices(self) -> list[str]:
+        """Stored secrets encrypted to another key than the answers name now (another admin's
+        keyring, a new key).  The secrets keep working: nothing is replaced on that account."""
+        if self.pgp_key is None:
+            return []
+        outputs = self.outputs()
+        notices = []
+        for name, what in (("access_key_encrypted_secret", "access key secret"),
+                           ("login_profile_encrypted_password", "console password")):
+            notice = secrets.recipient_mismatch(outputs[name], self.pgp_key, what=what) if outputs.get(name) else None
+            if notice:
+                notices.append(notice)
+        return notices
+
     def credentials(self, passphrase: str | None = None) -> Credentials:
         outputs = self.outputs()
         with self.timings.measure("decrypt"):

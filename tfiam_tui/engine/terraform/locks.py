@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..answers import Answers
+from ..answers import Answers, AnswersError, load
 from .backends import _error_code, client, s3_backend
 from .events import TerraformFailed
 
@@ -111,6 +111,14 @@ def explain_lock(failure: TerraformFailed, answers_path: str | None = None) -> s
     who = lock.who or "another run"
     lines = [f"terraform {failure.command} could not lock the state: {who} holds the lock.",
              *(f"  {row}" for row in lock.describe())]
+    if _local_state(answers_path, lock):
+        # The local backend locks with the OS: the lock ends with the process that holds it
+        # (even a killed one), so there is never a lock to release by hand.
+        lines += [
+            "Another terraform (a second tfiam run, or terraform by hand) is working in this workspace "
+            "right now. Let it finish and run again (or wait longer: --lock-timeout 5m).",
+        ]
+        return "\n".join(lines)
     lines += [
         "If that run is still going, let it finish and run again (or wait longer: --lock-timeout 5m).",
         f"If it died and left the lock behind, release it: tfiam unlock {answers_path or 'ANSWERS'}",
@@ -131,6 +139,17 @@ def explain_failure(failure: TerraformFailed, answers_path: str | None = None) -
             "current state."
         )
     return explained
+
+
+def _local_state(answers_path: str | None, lock: LockInfo) -> bool:
+    """Whether the lock is on local state: per the answers file when it can be read, else
+    by the lock's path (local: a file path; S3: bucket/key)."""
+    if answers_path:
+        try:
+            return s3_backend(load(answers_path)) is None
+        except (AnswersError, OSError):  # unreadable answers: fall back to the lock's own path
+            pass
+    return lock.path.startswith("/") or "/" not in lock.path
 
 
 def read_lock(answers: Answers, credentials: tuple[str, str] | None = None) -> LockInfo | None:

@@ -29,7 +29,7 @@ from ..stream import Batcher
 from ..widgets.field import Field
 from ..widgets.input import Input
 from .base import StepScreen
-from .dialogs import ConfirmScreen
+from .dialogs import ConfirmScreen, TypeToConfirmScreen
 
 # Text fields that must be given (an empty one shows its rule, not "None is not a string").
 REQUIRED = ("bucket", "key")
@@ -255,6 +255,14 @@ class BackendScreen(StepScreen):
             lines = [f"s3://{job.inventory.bucket} in {job.inventory.region}", "",
                      f"Plan: {counts.add} to create, {counts.change} to change, {counts.remove} to destroy.", ""]
             lines += job.changes()[:12]
+            if job.review is not None and job.review.dangers:
+                self.app.push_screen(
+                    TypeToConfirmScreen("This plan deletes, replaces or takes away something live",
+                                        "\n".join([*job.review.danger_lines(), "", *lines]),
+                                        expected=job.inventory.bucket),
+                    self._bootstrap_confirmed,
+                )
+                return
             self.app.push_screen(
                 ConfirmScreen("Apply exactly this plan?", "\n".join(lines), confirm="Apply", cancel="Cancel",
                               danger=True),

@@ -1,4 +1,5 @@
-"""Modal dialogs: a yes/no confirmation (Cancel is the default) and a save-as path."""
+"""Modal dialogs: a yes/no confirmation (Cancel is the default), a confirmation by typing a
+name (for plans that delete or replace), and a save-as path."""
 
 from __future__ import annotations
 
@@ -39,6 +40,48 @@ class ConfirmScreen(ModalScreen[bool]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.dismiss(event.button.id == "confirm")
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TypeToConfirmScreen(ModalScreen[bool]):
+    """A dangerous change is confirmed by typing ``expected`` (the user name): no key
+    pressed out of habit applies it.  Confirm stays disabled until the name matches."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, body: str, *, expected: str, confirm: str = "Apply") -> None:
+        super().__init__()
+        self.title_text, self.body, self.expected, self.confirm_label = title, body, expected, confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="dialog-title")
+            yield Static(self.body, id="dialog-body", markup=False)
+            yield Label(f"To apply it anyway, type {self.expected}:")
+            yield Input("", id="type-to-confirm")
+            with Horizontal(id="dialog-buttons"):
+                yield Button("Cancel", id="cancel", variant="primary")
+                yield Button(self.confirm_label, id="confirm", variant="error", disabled=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#type-to-confirm", Input).focus()
+
+    def _matches(self) -> bool:
+        return self.query_one("#type-to-confirm", Input).value.strip() == self.expected
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = not self._matches()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._matches():
+            self.dismiss(True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm" and self._matches())
 
     def action_cancel(self) -> None:
         self.dismiss(False)

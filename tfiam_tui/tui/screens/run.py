@@ -17,7 +17,7 @@ from ...engine.terraform.events import Diagnostic, Finished, ResourceProgress
 from ..messages import RunPhase, TerraformEvent, TerraformLines
 from ..stream import Batcher, drain
 from .base import StepScreen
-from .dialogs import ConfirmScreen
+from .dialogs import ConfirmScreen, TypeToConfirmScreen
 
 SYMBOLS = {"create": "+ create", "update": "~ update", "delete": "- destroy", "replace": "-/+ replace", "read": "<= read"}
 PHASE_WORDS = {"start": "working…", "progress": "working…", "complete": "done", "errored": "FAILED"}
@@ -138,6 +138,8 @@ class RunScreen(StepScreen):
             if not ran:
                 post(TerraformLines(["[init was done in the background while you answered]"]))
             pipeline.prepare(overwrite_edits=overwrite_edits)
+            if recovered := pipeline.recover().lines():
+                post(TerraformLines(recovered))
             post(RunPhase("status", "terraform plan…"))
             finished = drain(pipeline.plan(), sink)
             if finished.ok:
@@ -158,10 +160,19 @@ class RunScreen(StepScreen):
     # ---- apply
 
     def confirm_apply(self) -> None:
-        lines = [self.summary.headline(), ""]
+        review = self.wizard.session.current_pipeline().review
+        lines = [*review.danger_lines(), ""] if review is not None and review.dangers else []
+        lines += [self.summary.headline(), ""]
         lines += [f"  {SYMBOLS.get(a, a):<11} {addr}" for a, addr in self.summary.changes[:12]]
         if len(self.summary.changes) > 12:
             lines.append(f"  … and {len(self.summary.changes) - 12} more (listed on the run screen)")
+        if review is not None and review.dangers:
+            self.app.push_screen(
+                TypeToConfirmScreen("This plan deletes, replaces or takes away something live",
+                                    "\n".join(lines), expected=self.wizard.session.current_pipeline().answers.user.name),
+                self._confirmed,
+            )
+            return
         self.app.push_screen(
             ConfirmScreen("Apply exactly this plan?", "\n".join(lines), confirm="Apply", cancel="Cancel", danger=True),
             self._confirmed,
@@ -298,7 +309,9 @@ class RunScreen(StepScreen):
     def _planned(self) -> None:
         self.summary = self.wizard.session.current_pipeline().summary
         self.query_one("#plan-box").display = True
-        self.query_one("#plan-headline", Static).update(self.summary.headline())
+        review = self.wizard.session.current_pipeline().review
+        danger = review.danger_lines() if review is not None else []
+        self.query_one("#plan-headline", Static).update("\n".join([*danger, self.summary.headline()]))
         for action, address in self.summary.changes:
             self._add_row(action, address)
         if self.summary.has_changes:
