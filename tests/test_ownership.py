@@ -187,3 +187,15 @@ def test_replay_with_workspace_home_exits_3_and_changes_nothing(tmp_path, moto_e
     assert result.returncode == Exit.INVALID_ANSWERS, result.stdout + result.stderr
     assert "is your home folder" in result.stderr
     assert snapshot(home) == before
+
+
+def test_a_partial_write_keeps_the_files_written_before_as_tfiams(tmp_path):
+    """The wizard's background init writes only the provider files into a workspace that
+    already holds the rest: the rest stays tfiam's, not someone else's."""
+    ws = tmp_path / "ws"
+    write_for(ws, "alice")
+    answers = answers_for("alice")
+    rendered = workspace.render(answers, PGP_B64)
+    workspace.write(ws, {"versions.tf": rendered["versions.tf"]}, owner=workspace.owner_of(answers))
+    assert "main.tf" in json.loads((ws / ownership.MANIFEST).read_text())["files"]
+    write_for(ws, "alice")

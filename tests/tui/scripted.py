@@ -9,6 +9,7 @@ from typing import Any
 
 from tfiam_tui.engine.aws import expected
 from tfiam_tui.engine.pipeline import Credentials, PlanSummary
+from tfiam_tui.engine.pipeline.recovery import Recovery
 from tfiam_tui.engine.terraform.events import ChangeSummary, Finished, Line, PlannedChange, ResourceProgress
 from tfiam_tui.tui.session import Session
 
@@ -38,6 +39,13 @@ class ScriptedPipeline:
         self.answers = answers
         self.runner = ScriptedRunner()
         self.summary: PlanSummary | None = None
+        self.review = None  # nothing dangerous in the scripted plan
+
+    def recover(self) -> Recovery:
+        return Recovery()  # no interrupted apply to finish
+
+    def discard_plan(self) -> None:
+        pass
 
     def check(self) -> None:
         pass

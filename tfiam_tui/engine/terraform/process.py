@@ -10,6 +10,14 @@ SIGINT (which can lose state).
 terraform writes to unlinked temp files, not pipes: if tfiam dies (SIGKILL, a closed
 terminal), a pipe would break and terraform would die of SIGPIPE mid-apply with its
 state unsaved.  With files it finishes and saves state by itself.
+
+Lines travel from the tail threads to the consumer through a ``queue.SimpleQueue``, not a
+``queue.Queue``: a Ctrl-C can raise ``KeyboardInterrupt`` in the consumer at any bytecode,
+and one raised inside ``Queue.get`` just after its Python-level ``Condition.__enter__`` had
+taken the queue's mutex (before the ``with`` block was entered) leaked that mutex, so the
+notice ``request_stop`` puts, and every tail thread, blocked on it forever: tfiam hung
+after a Ctrl-C.  ``SimpleQueue`` is implemented in C with no Python-level lock (its
+``get`` and ``put`` are reentrant), so there is nothing an interrupt can leave held.
 """
 
 from __future__ import annotations
@@ -36,7 +44,8 @@ class Process:
 
     command: str
     proc: subprocess.Popen[str]
-    lines: queue.Queue[tuple[str, str | None]] = field(default_factory=queue.Queue)
+    # SimpleQueue, not Queue: a KeyboardInterrupt in the consumer can't leave a lock held (see above).
+    lines: queue.SimpleQueue[tuple[str, str | None]] = field(default_factory=queue.SimpleQueue)
     sigint_sent: bool = False
     forced: bool = False  # the operator confirmed a second SIGINT (terraform's forced exit)
 
@@ -137,7 +146,7 @@ def follow(run: Process, readers: list[IO[bytes]]) -> None:
         threading.Thread(target=_tail, args=(reader, run.proc, stream, run.lines), daemon=True).start()
 
 
-def _tail(reader: Any, proc: subprocess.Popen[str], stream: str, sink: queue.Queue[tuple[str, str | None]]) -> None:
+def _tail(reader: Any, proc: subprocess.Popen[str], stream: str, sink: queue.SimpleQueue[tuple[str, str | None]]) -> None:
     """Reader thread: follow a file terraform writes to, forwarding each complete line as
     it arrives, until terraform has exited and everything is read; None marks the end."""
     pending = b""

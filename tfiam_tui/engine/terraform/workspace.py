@@ -223,7 +223,11 @@ def write(path: Path, files: dict[str, bytes], *, owner: Owner, overwrite_edits:
         fsutil.discard(staged)
         raise
     fsutil.commit(staged)
-    manifest = ownership.manifest_data(owner, {rel: _digest(data) for rel, data in files.items()}, previous)
+    # A partial write (the wizard's early init writes only the provider files) keeps what
+    # tfiam wrote before: those files are still tfiam's.
+    digests = {rel: digest for rel, digest in (previous or {}).get("files", {}).items() if (path / rel).is_file()}
+    digests.update({rel: _digest(data) for rel, data in files.items()})
+    manifest = ownership.manifest_data(owner, digests, previous)
     _mkdirs_private((path / MANIFEST).parent)
     fsutil.write_atomic(path / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode(), mode=0o600)
     return result
