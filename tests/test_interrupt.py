@@ -39,7 +39,8 @@ class SlowProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
                 params = urllib.parse.parse_qs((body or b"").decode(errors="replace"))
-                if params.get("Action", [""])[0] == slow_action:
+                slow = params.get("Action", [""])[0] == slow_action
+                if slow:
                     proxy.held.set()
                     time.sleep(delay)
                 req = urllib.request.Request(upstream + self.path, data=body, method=self.command)
@@ -51,6 +52,8 @@ class SlowProxy:
                         status, headers, data = resp.status, resp.headers, resp.read()
                 except urllib.error.HTTPError as err:
                     status, headers, data = err.code, err.headers, err.read()
+                if slow:  # AWS carried the call out, whether or not its caller still listens
+                    proxy.forwarded.set()
                 # One send for the status line, headers and body: a response split over
                 # two sends lets the provider's SDK give up between them and retry a
                 # call that was already carried out (see moto_server.one_send_handler).
@@ -63,6 +66,7 @@ class SlowProxy:
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
 
         self.held = threading.Event()
+        self.forwarded = threading.Event()
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -92,9 +96,10 @@ def test_ctrl_c_during_apply_saves_state_and_the_next_run_finishes(
 ):
     assert shutil.which("tmux"), "tmux is required for the real-terminal tests"
     proxy = SlowProxy(moto_endpoint, "CreateAccessKey", delay=8)
-    name = "interrupted-e2e"
+    name = f"interrupted-{uuid.uuid4().hex[:10]}"
+    group = f"{name}-group"
     answers = answers_file(tmp_path, "ci-bot.yaml", proxy.url, user__name=name,
-                           permissions__groups=[{"name": "interrupted-group"}])
+                           permissions__groups=[{"name": group}])
     session = f"tfiam-int-{os.getpid()}-{uuid.uuid4().hex[:8]}"  # unique across concurrent runs
     env = " ".join(f"{k}={v}" for k, v in {
         "HOME": str(Path.home()), "GNUPGHOME": gnupghome.home,
@@ -109,45 +114,49 @@ def test_ctrl_c_during_apply_saves_state_and_the_next_run_finishes(
         assert proxy.held.wait(10)
         subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
         screen = _wait_for(session, "TFIAM-EXIT=", timeout=60)
+        # The held CreateAccessKey reaches AWS after all (terraform may have stopped
+        # listening): the key exists before the next run starts.
+        assert proxy.forwarded.wait(60), screen
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
         proxy.close()
     assert "TFIAM-EXIT=130" in screen, screen
     assert "Stopped. Done before the stop" in screen
     assert "aws_iam_user.this" in screen.split("Stopped. Done before the stop", 1)[1]
-    assert "state saved" in screen
+    assert "Terraform saved its state; run the same command again to finish the job." in screen, screen
+    assert "interrupted. Run the same command again to continue" in screen, screen
 
-    # State was saved: the user (and the key, whose call finished) are in it.
-    state = json.loads((tmp_path / "ws" / "terraform.tfstate").read_text())
+    # State was saved: the user is in it; the lock was released.
+    ws = tmp_path / "ws"
+    state = json.loads((ws / "terraform.tfstate").read_text())
     in_state = {r["type"] for r in state["resources"]}
     assert "aws_iam_user" in in_state
-    assert not (tmp_path / "ws" / ".terraform.tfstate.lock.info").exists()
-
-    # The same command, run again, finishes the job without duplicates.
-    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint, user__name=name,
-                           permissions__groups=[{"name": "interrupted-group"}])
-    def replay():
-        return subprocess.run([TFIAM, "replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir],
-                              capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
-
+    assert not (ws / ".terraform.tfstate.lock.info").exists()
     iam = boto3.client("iam", endpoint_url=moto_endpoint, region_name="eu-central-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
-    again = replay()
-    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName=name)["Groups"]] == ["interrupted-group"]
+    recorded = {i["attributes"]["id"] for r in state["resources"] if r["type"] == "aws_iam_access_key"
+                for i in r["instances"]}
+    left = [k["AccessKeyId"] for k in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]]
+    assert len(left) == 1, left
+    orphan = None if left[0] in recorded else left[0]  # made by AWS after terraform stopped listening
+
+    # The same command, run again, finishes the job by itself: no duplicates, no stray key.
+    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint, user__name=name,
+                           permissions__groups=[{"name": group}])
+    again = subprocess.run([TFIAM, "replay", str(answers), "--auto-approve", "--plugin-dir", tf_plugin_dir],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    said = again.stdout + again.stderr
+    assert again.returncode == 0, said
+    assert "[FAIL]" not in again.stdout and "[ok] access key works" in again.stdout, said
+    if orphan is not None:
+        assert f"access key {orphan} of {name} was created at" in again.stdout, said
+        assert "Deleted it; this run creates the key again." in again.stdout, said
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName=name)["Groups"]] == [group]
     keys = [k["AccessKeyId"] for k in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]]
-    if again.returncode == 0:  # terraform had recorded the key before it stopped
-        assert len(keys) == 1 and "[FAIL]" not in again.stdout
-        return
-    # AWS created the key but terraform, interrupted, never got the answer: the key is
-    # in the account and not in state. Verification names it and says how to remove it.
-    assert again.returncode == 5, again.stdout + again.stderr
-    assert len(keys) == 2
-    stray = [line for line in again.stdout.splitlines() if "[FAIL] no access keys besides the managed one" in line]
-    assert len(stray) == 1 and "aws iam delete-access-key" in stray[0], again.stdout
-    orphan = next(k for k in keys if k in stray[0])
-    iam.delete_access_key(UserName=name, AccessKeyId=orphan)
-    final = replay()
-    assert final.returncode == 0 and "No changes." in final.stdout, final.stdout + final.stderr
+    state = json.loads((ws / "terraform.tfstate").read_text())
+    assert [i["attributes"]["id"] for r in state["resources"] if r["type"] == "aws_iam_access_key"
+            for i in r["instances"]] == keys
+    assert len(keys) == 1 and orphan not in keys, keys
 
 
 def test_tfiam_killed_mid_apply_terraform_still_saves_state_and_next_run_is_clean(
