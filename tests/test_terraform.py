@@ -285,8 +285,14 @@ def test_abandoning_the_events_still_stops_terraform_cleanly(tmp_path, terraform
 
 
 CONSUMER = """
+import signal
 import sys
 from pathlib import Path
+
+# As when started from a terminal.  pytest may itself run with SIGINT ignored (e.g. started
+# with `&` by a shell without job control); Python then keeps it ignored, and the Ctrl-C
+# under test would never become a KeyboardInterrupt.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from tfiam_tui.engine.terraform.events import Line, run_to_end
 from tfiam_tui.engine.terraform.runner import Runner
 
@@ -297,6 +303,18 @@ except KeyboardInterrupt:
     print(f"KEYBOARD_INTERRUPT sigints_sent={runner.sigints_sent} running={runner.running}", flush=True)
     sys.exit(130)
 """
+
+
+def _wait_until_blocked(pid: int, *, timeout: float = 30.0) -> None:
+    """Return once the main thread of ``pid`` is asleep (state S) on three reads in a row:
+    an event we observe, not a guess at how fast the process runs."""
+    deadline = time.monotonic() + timeout
+    asleep = 0
+    while asleep < 3:
+        assert time.monotonic() < deadline, f"process {pid} never blocked"
+        stat = Path(f"/proc/{pid}/task/{pid}/stat").read_text()
+        asleep = asleep + 1 if stat.rsplit(")", 1)[1].split()[0] == "S" else 0
+        time.sleep(0.01)
 
 
 def test_terminal_ctrl_c_stops_terraform_gracefully_then_reraises(tmp_path, terraform_bin):
@@ -316,7 +334,7 @@ def test_terminal_ctrl_c_stops_terraform_gracefully_then_reraises(tmp_path, terr
     for line in front.stdout:
         output.append(line.rstrip("\n"))
         if line.rstrip().endswith("(local-exec): started") and sent_at is None:
-            time.sleep(0.3)  # the front is now waiting for output, as it would be
+            _wait_until_blocked(front.pid)  # the front is now waiting for output, as it would be
             sent_at = time.monotonic()
             os.killpg(front.pid, signal.SIGINT)
     assert front.wait(timeout=30) == 130, output
@@ -376,21 +394,39 @@ terraform {
 
 # A stand-in for a terraform that is slow to stop: the first SIGINT starts a clean
 # shutdown (here: 3 s of "saving state"); a second one forces it out, as terraform does.
-SLOW_TO_STOP = """#!/bin/bash
-if [ "$1" = "version" ]; then echo '{"terraform_version": "1.11.4"}'; exit 0; fi
-stops=0
-trap 'stops=$((stops+1)); if [ $stops -ge 2 ]; then echo forced; exit 130; fi; echo stopping' INT
-echo '{"@message": "started", "type": "log"}'
-for i in $(seq 1 30); do sleep 0.1; done
-echo '{"@message": "state saved", "type": "log"}'
-exit 1
+# Python, not bash: like terraform's signal.Notify, signal.signal takes SIGINT even when
+# it was ignored at entry (a background pytest), where bash's `trap ... INT` silently does
+# nothing.
+SLOW_TO_STOP = """
+import signal, sys, time
+if sys.argv[1:2] == ["version"]:
+    print('{"terraform_version": "1.11.4"}')
+    sys.exit(0)
+deadline = time.monotonic() + 60  # never reached: the test interrupts at "started"
+stops = 0
+
+def on_sigint(signum, frame):
+    global deadline, stops
+    stops += 1
+    if stops >= 2:
+        print("forced", flush=True)
+        sys.exit(130)
+    print("stopping", flush=True)
+    deadline = time.monotonic() + 3
+
+signal.signal(signal.SIGINT, on_sigint)
+print('{"@message": "started", "type": "log"}', flush=True)
+while time.monotonic() < deadline:
+    time.sleep(0.05)
+print('{"@message": "state saved", "type": "log"}', flush=True)
+sys.exit(1)
 """
 
 
 @pytest.mark.parametrize("force", [False, True])
 def test_a_second_interrupt_asks_before_forcing_terraform_out(tmp_path, force):
     fake = tmp_path / "slow-terraform"
-    fake.write_text(SLOW_TO_STOP)
+    fake.write_text(f"#!{sys.executable}\n{SLOW_TO_STOP}")
     fake.chmod(0o755)
     ws = tmp_path / "ws"
     ws.mkdir()
@@ -404,7 +440,7 @@ def test_a_second_interrupt_asks_before_forcing_terraform_out(tmp_path, force):
             texts.append(event.text)
             if event.text == "started":
                 assert runner.interrupt() is True  # the one clean stop
-                time.sleep(0.5)
+            if event.text == "stopping":  # terraform is in its clean stop: interrupt again
                 assert runner.interrupt() is force  # asked first; forces only on yes
         if isinstance(event, Finished):
             finished = event

@@ -397,8 +397,10 @@ class Runner:
                 time.monotonic() - start,
                 interrupted=run.sigint_sent,
             )
-        except GeneratorExit:
-            # The consumer walked away (maybe on Ctrl-C): never orphan terraform.
+        except (GeneratorExit, KeyboardInterrupt):
+            # The consumer walked away (maybe on Ctrl-C), or a Ctrl-C landed between the inner
+            # handler's reach (Python checks signals at the loop's backward jump): either way,
+            # never orphan terraform.
             if run.proc.poll() is None:
                 print("tfiam: stopping terraform; waiting for it to save state...", file=sys.stderr)
                 self._signals.request_stop(run)
