@@ -152,8 +152,10 @@ def test_ctrl_c_while_reading_the_answers_exits_130_quietly(tmp_path, command):
     real SIGINT: exit 130, nothing on stderr (no traceback, no word about terraform)."""
     fifo = tmp_path / "answers.yaml"
     os.mkfifo(fifo)
+    # As from a terminal: SIGINT at its default, even when this test runs under a parent
+    # that ignores it (a background job in a script), which Python would inherit.
     proc = subprocess.Popen([_tfiam(), command, str(fifo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     writer = None
     try:
         deadline = time.monotonic() + 60
