@@ -28,22 +28,27 @@ class Terminal:
         return subprocess.run(["tmux", "capture-pane", "-p", "-J", "-S", "-300", "-t", self.name],
                               capture_output=True, text=True).stdout
 
-    def wait_for(self, text: str, timeout: float = 30) -> None:
+    def wait_for(self, text: str, timeout: float = 30, *, times: int = 1) -> None:
+        """Until ``text`` is on screen ``times`` times (a question asked again shows twice)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if text in self.screen():
+            if self.screen().count(text) >= times:
                 return
             time.sleep(0.2)
-        raise AssertionError(f"{text!r} not on screen after {timeout}s:\n{self.screen()}")
+        raise AssertionError(f"{text!r} not on screen {times}x after {timeout}s:\n{self.screen()}")
 
     def answer(self, prompt: str, *keys: str, literal: str | None = None, timeout: float = 30) -> None:
-        """Wait for the question, then type ``literal`` text and/or send tmux ``keys``."""
+        """Wait for the question, type ``literal`` text and/or send tmux ``keys``, then wait
+        until the screen shows them taken (an event, not a guess at how fast tfiam is)."""
         self.wait_for(prompt, timeout)
+        before = self.screen()
         if literal is not None:
             subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", "--", literal], check=True)
         if keys:
             subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
-        time.sleep(0.3)
+        deadline = time.monotonic() + timeout
+        while self.screen() == before and time.monotonic() < deadline:
+            time.sleep(0.1)
 
     def close(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
@@ -73,8 +78,8 @@ def test_ask_sandbox_run_to_a_verified_user(tmp_path, empty_gnupghome, tf_plugin
         term.answer("Create a group for this user?", "y")
         term.answer("Group name:", "Enter", literal="ask-group")
         term.answer("Add an AWS managed policy", "Enter", literal="ReadOnlyAccess")
-        time.sleep(0.5)
-        subprocess.run(["tmux", "send-keys", "-t", term.name, "Enter"], check=True)  # finish the list
+        term.wait_for("Add an AWS managed policy", times=2)  # asked again for the next one
+        term.answer("Add an AWS managed policy", "Enter")  # an empty answer finishes the list
         term.answer("Add a custom least-privilege policy", "n")
         term.answer("Create another group?", "n")
         term.answer("Existing groups to join", "Enter")
