@@ -191,3 +191,18 @@ def test_a_plan_file_changed_after_review_is_refused(tmp_path, moto_endpoint, gn
         run_to_end(pipeline.apply())
     with pytest.raises(iam(moto_endpoint).exceptions.NoSuchEntityException):
         iam(moto_endpoint).get_user(UserName=name)
+
+
+def test_finishing_an_interrupted_apply_is_not_a_new_danger():
+    """A resource the interrupted apply created but did not finish is left tainted; the
+    next plan replaces it.  That finishes what was approved, unless it was not that apply's."""
+    group = 'module.iam_user.aws_iam_group.this["g"]'
+    tainted = _rc(group, "aws_iam_group", ["delete", "create"], {"name": "g"}, {"name": "g"})
+    tainted["action_reason"] = "replace_because_tainted"
+    (finishing,) = classify({"resource_changes": [tainted]}, finishing=[group])
+    assert not finishing.dangerous and "left half-made by the interrupted apply" in finishing.meaning
+    (other,) = classify({"resource_changes": [tainted]}, finishing=['module.iam_user.aws_iam_group.this["h"]'])
+    assert other.dangerous  # tainted, but not by the apply that was interrupted
+    untainted = _rc(group, "aws_iam_group", ["delete", "create"], {"name": "g"}, {"name": "g"})
+    (replaced,) = classify({"resource_changes": [untainted]}, finishing=[group])
+    assert replaced.dangerous  # a replace for any other reason is still gated

@@ -24,7 +24,7 @@ def add_allow_destroy(parser) -> None:
 
 def show(review: PlanReview | None, headline: str, changes: Iterable[tuple[str, str]], console) -> None:
     """The dangerous changes in their own block, then the plan's headline and every change."""
-    for line in review.danger_lines() if review is not None else []:
+    for line in [*review.note_lines(), *review.danger_lines()] if review is not None else []:
         console.say(line)
     console.say(headline)
     for action, address in changes:

@@ -34,6 +34,7 @@ class Recovery:
     removed: list[str] = field(default_factory=list)  # what was deleted, in words
     foreign: list[str] = field(default_factory=list)  # found and left alone, with the commands
     unchecked: str | None = None  # why IAM could not be asked (the record is kept for next time)
+    unfinished: tuple[str, ...] = ()  # what the interrupted apply was creating (see review.classify)
 
     def lines(self) -> list[str]:
         out = list(self.removed) + [f"warning: {line}" for line in self.foreign]
@@ -69,7 +70,9 @@ def recover(pipeline: Pipeline, credentials: tuple[str, str] | None) -> Recovery
     def ours(kind: str, created: datetime) -> bool:
         return record.creates_kind(types[kind]) and record.inside(created)
 
-    result = Recovery()
+    # The record stays until this run's own apply replaces it (or a plan finds nothing to
+    # do): a run stopped before applying must still see what the interrupted one was making.
+    result = Recovery(unfinished=record.creates)
     try:
         keys, login = _in_state(pipeline.runner.state_pull())
         iam = aws_session(answers.provider.region, answers.provider.profile, credentials).client(
@@ -82,6 +85,4 @@ def recover(pipeline: Pipeline, credentials: tuple[str, str] | None) -> Recovery
                 result.foreign.append(orphan.foreign_line(pipeline.workspace_dir, ADDRESSES[orphan.kind]))
     except (ClientError, BotoCoreError) as exc:
         result.unchecked = error_text(exc)
-        return result
-    inflight.clear(pipeline.workspace_dir)
     return result

@@ -73,6 +73,7 @@ class Pipeline:
         self.summary: PlanSummary | None = None
         self.review: review.PlanReview | None = None  # the plan as shown, classified and fingerprinted
         self.plan_file: str | None = None  # this run's own plan, relative to the workspace
+        self.unfinished: tuple[str, ...] = ()  # what an interrupted apply was creating (recover())
         self.pgp_key: secrets.PublicKey | None = None
         self.sandbox = sandbox
         self.used_sandbox_key = False
@@ -181,7 +182,9 @@ class Pipeline:
         """After init, before plan: delete what an interrupted apply of this workspace left
         in AWS but not in state (its access key or login profile, whose secret nobody
         holds); report, and never touch, anything made outside that apply's window."""
-        return recovery.recover(self, explicit_credentials(self.extra_env))
+        found = recovery.recover(self, explicit_credentials(self.extra_env))
+        self.unfinished = found.unfinished
+        return found
 
     @timed("plan")
     def plan(self) -> Iterator:
@@ -201,6 +204,7 @@ class Pipeline:
                     self.review = self._review()
                 else:
                     self.discard_plan()  # nothing to apply; keep no stale plan
+                    inflight.clear(self.workspace_dir)  # and nothing an interrupted apply left undone
                 self.summary = summary
             yield event
 
@@ -208,7 +212,7 @@ class Pipeline:
         assert self.plan_file is not None
         path = self.workspace_dir / self.plan_file
         with self.timings.measure("review"):
-            return review.review(self.runner.show_plan(self.plan_file), path)
+            return review.review(self.runner.show_plan(self.plan_file), path, finishing=self.unfinished)
 
     def discard_plan(self) -> None:
         """Remove this run's plan file (a run that does not apply leaves none behind)."""

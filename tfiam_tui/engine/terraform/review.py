@@ -47,6 +47,10 @@ class PlanReview:
         allowed = set(purpose)
         return [c for c in self.dangers if c.address not in allowed]
 
+    def note_lines(self) -> list[str]:
+        """Changes worth a word that are not dangerous (finishing an interrupted apply)."""
+        return [f"note: {c.meaning}" for c in self.changes if not c.dangerous and c.meaning]
+
     def danger_lines(self) -> list[str]:
         """The block shown before the plan (empty when nothing is dangerous)."""
         if not self.dangers:
@@ -150,8 +154,13 @@ def _removal(kind: str, action: str, before: dict, address: str) -> str:
     return f"{address} ({kind}) will be {'replaced' if again else 'deleted'}"
 
 
-def classify(plan: dict[str, Any]) -> list[Change]:
-    """The plan's managed-resource changes (``terraform show -json`` output), dangerous first."""
+def classify(plan: dict[str, Any], finishing: Iterable[str] = ()) -> list[Change]:
+    """The plan's managed-resource changes (``terraform show -json`` output), dangerous first.
+
+    ``finishing``: addresses an interrupted apply of this workspace was creating.  One of
+    them left tainted (created, but the apply stopped before it was finished) is replaced
+    to finish that creation, which the operator approved; that is not a new danger."""
+    unfinished = set(finishing)
     out = []
     for rc in plan.get("resource_changes") or []:
         if rc.get("mode") != "managed":
@@ -163,6 +172,10 @@ def classify(plan: dict[str, Any]) -> list[Change]:
         kind, address = str(rc.get("type")), str(rc.get("address"))
         before, after = change.get("before") or {}, change.get("after") or {}
         meaning: str | None = None
+        if action == "replace" and rc.get("action_reason") == "replace_because_tainted" and address in unfinished:
+            out.append(Change(address, action, kind, False,
+                              f"{address} was left half-made by the interrupted apply; it is made again"))
+            continue
         if action in ("delete", "replace"):
             meaning = _removal(kind, action, before, address)
         elif action == "update":
@@ -171,6 +184,6 @@ def classify(plan: dict[str, Any]) -> list[Change]:
     return sorted(out, key=lambda c: not c.dangerous)
 
 
-def review(plan: dict[str, Any], plan_path: Path) -> PlanReview:
+def review(plan: dict[str, Any], plan_path: Path, finishing: Iterable[str] = ()) -> PlanReview:
     """Classify ``plan`` and fingerprint the file it came from."""
-    return PlanReview(classify(plan), file_sha256(plan_path))
+    return PlanReview(classify(plan, finishing), file_sha256(plan_path))
