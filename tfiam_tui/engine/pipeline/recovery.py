@@ -12,17 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..answers import Answers
 from ..aws import orphans
 from ..aws.clients import aws_session, error_text
 from ..aws.preflight import MODULE
 from ..terraform import inflight
-
-if TYPE_CHECKING:
-    from .steps import Pipeline
+from ..terraform.runner import Runner
 
 KEY_TYPE = "aws_iam_access_key"
 LOGIN_TYPE = "aws_iam_user_login_profile"
@@ -60,11 +60,10 @@ def _in_state(state: dict[str, Any]) -> tuple[set[str], bool]:
     return keys, login
 
 
-def recover(pipeline: Pipeline, credentials: tuple[str, str] | None) -> Recovery:
-    record = inflight.read(pipeline.workspace_dir)
+def recover(workspace_dir: Path, answers: Answers, runner: Runner, credentials: tuple[str, str] | None) -> Recovery:
+    record = inflight.read(workspace_dir)
     if record is None:
         return Recovery()
-    answers = pipeline.answers
     types = {orphans.KEY: KEY_TYPE, orphans.LOGIN: LOGIN_TYPE}
 
     def ours(kind: str, created: datetime) -> bool:
@@ -74,7 +73,7 @@ def recover(pipeline: Pipeline, credentials: tuple[str, str] | None) -> Recovery
     # do): a run stopped before applying must still see what the interrupted one was making.
     result = Recovery(unfinished=record.creates)
     try:
-        keys, login = _in_state(pipeline.runner.state_pull())
+        keys, login = _in_state(runner.state_pull())
         iam = aws_session(answers.provider.region, answers.provider.profile, credentials).client(
             "iam", endpoint_url=answers.provider.endpoint)
         for orphan in orphans.find(iam, answers.user.name, keys_in_state=keys, login_in_state=login, ours=ours):
@@ -82,7 +81,7 @@ def recover(pipeline: Pipeline, credentials: tuple[str, str] | None) -> Recovery
                 orphans.remove(iam, orphan)
                 result.removed.append(orphan.removed_line())
             else:
-                result.foreign.append(orphan.foreign_line(pipeline.workspace_dir, ADDRESSES[orphan.kind]))
+                result.foreign.append(orphan.foreign_line(workspace_dir, ADDRESSES[orphan.kind]))
     except (ClientError, BotoCoreError) as exc:
         result.unchecked = error_text(exc)
     return result

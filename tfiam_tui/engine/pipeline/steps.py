@@ -182,7 +182,7 @@ class Pipeline:
         """After init, before plan: delete what an interrupted apply of this workspace left
         in AWS but not in state (its access key or login profile, whose secret nobody
         holds); report, and never touch, anything made outside that apply's window."""
-        found = recovery.recover(self, explicit_credentials(self.extra_env))
+        found = recovery.recover(self.workspace_dir, self.answers, self.runner, explicit_credentials(self.extra_env))
         self.unfinished = found.unfinished
         return found
 
