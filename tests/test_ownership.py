@@ -199,3 +199,17 @@ def test_a_partial_write_keeps_the_files_written_before_as_tfiams(tmp_path):
     workspace.write(ws, {"versions.tf": rendered["versions.tf"]}, owner=workspace.owner_of(answers))
     assert "main.tf" in json.loads((ws / ownership.MANIFEST).read_text())["files"]
     write_for(ws, "alice")
+
+
+def test_an_unclaimed_early_write_is_claimed_by_the_first_real_user(tmp_path):
+    """The wizard's background init runs before the user is named: it leaves the workspace
+    unclaimed, the full write claims it, and an unclaimed write never enters a claimed one."""
+    ws = tmp_path / "ws"
+    answers = answers_for("alice")
+    rendered = workspace.render(answers, PGP_B64)
+    unclaimed = workspace.Owner(ownership.IAM_USER, "")
+    workspace.write(ws, {"versions.tf": rendered["versions.tf"]}, owner=unclaimed)
+    write_for(ws, "alice")
+    assert json.loads((ws / ownership.MANIFEST).read_text())["name"] == "alice"
+    with pytest.raises(A.AnswersError, match="workspace of user alice"):
+        workspace.write(ws, {"versions.tf": rendered["versions.tf"]}, owner=unclaimed)

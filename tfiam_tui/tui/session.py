@@ -40,6 +40,15 @@ def init_files(answers: Answers) -> dict[str, bytes]:
     return files
 
 
+def init_owner(answers: Answers) -> workspace.Owner:
+    """Who the early init writes for.  Before the user step is answered the name is a
+    placeholder: then the workspace is left unclaimed (the full write claims it)."""
+    owner = workspace.owner_of(answers)
+    if answers.user.name == _PLACEHOLDER_USER:
+        return workspace.Owner(owner.kind, "", None, owner.backend)
+    return owner
+
+
 def init_key(answers: Answers) -> str:
     """Changes when something init depends on changes (versions, backend, module)."""
     digest = hashlib.sha256()
@@ -143,7 +152,7 @@ class Session:
             self.init_state = "running"
             self.init_lines = []
             try:
-                workspace.write(workspace_dir, init_files(answers), owner=workspace.owner_of(answers))
+                workspace.write(workspace_dir, init_files(answers), owner=init_owner(answers))
                 runner = pl.Pipeline(
                     self.effective(answers), workspace_dir, terraform_bin=self.terraform_bin,
                     plugin_dir=self.plugin_dir, extra_env=self.extra_env(), sandbox=self.sandbox,

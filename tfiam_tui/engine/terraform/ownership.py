@@ -41,7 +41,7 @@ class Owner:
     (the user name, or the bucket), in ``account_id`` once STS has said which."""
 
     kind: str
-    name: str
+    name: str  # "" while not known yet (the wizard's early init): the workspace stays unclaimed
     account_id: str | None = None
     backend: str | None = None  # "local" or "s3://bucket/key"
 
