@@ -265,7 +265,11 @@ def test_interrupt_sends_one_sigint_and_waits_for_terraform(tmp_path, terraform_
     assert sent_at is not None
     assert time.monotonic() - sent_at < 10  # not the provisioner's 30 s
     assert finished.interrupted and not finished.ok
-    assert len(notices) == 2 and "already asked" in notices[1]
+    # The second call queues a notice only if terraform is still stopping by then (on a
+    # loaded machine it may already be gone); either way there was exactly one SIGINT.
+    assert runner.sigints_sent == 1
+    assert "asked terraform to stop" in notices[0]
+    assert len(notices) <= 2 and all("already asked" in n for n in notices[1:])
     _assert_stopped_cleanly(ws, runner)
 
 
