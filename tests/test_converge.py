@@ -35,6 +35,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_e2e import TFIAM, answers_file, iam
+from tests.test_interrupt import answer, forward
 from tfiam_tui.engine.exitcodes import Exit
 
 pytestmark = pytest.mark.e2e
@@ -79,25 +80,12 @@ class HoldingProxy:
                     while not proxy.release.wait(0.1) and time.monotonic() < deadline:
                         if not proxy.gone.is_set() and _hung_up(self.connection):
                             proxy.gone.set()
-                req = urllib.request.Request(upstream + self.path, data=body, method=self.command)
-                for key, value in self.headers.items():
-                    if key.lower() not in ("host", "content-length", "connection"):
-                        req.add_header(key, value)
-                try:
-                    with urllib.request.urlopen(req, timeout=60) as resp:
-                        status, headers, data = resp.status, resp.headers, resp.read()
-                except urllib.error.HTTPError as err:
-                    status, headers, data = err.code, err.headers, err.read()
+                status, headers, data = forward(self, upstream, body)
                 if hold:
                     proxy.answer = data
                     proxy.forwarded.set()
-                # One send for the status line, headers and body (see test_interrupt.SlowProxy).
-                lines = [f"HTTP/1.0 {status} {http.HTTPStatus(status).phrase}"]
-                lines += [f"{key}: {value}" for key, value in headers.items()
-                          if key.lower() not in ("transfer-encoding", "connection", "content-length")]
-                lines += [f"Content-Length: {len(data)}", "", ""]
                 with contextlib.suppress(OSError):  # the caller is gone: nobody gets the answer
-                    self.wfile.write("\r\n".join(lines).encode("latin-1") + data)
+                    answer(self, status, headers, data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
 

@@ -24,6 +24,30 @@ from tests.test_e2e import TFIAM, answers_file
 pytestmark = pytest.mark.e2e
 
 
+def forward(handler: http.server.BaseHTTPRequestHandler, upstream: str, body: bytes | None):
+    """Send the handler's request on to ``upstream``: (status, headers, body) of its answer."""
+    req = urllib.request.Request(upstream + handler.path, data=body, method=handler.command)
+    for key, value in handler.headers.items():
+        if key.lower() not in ("host", "content-length", "connection"):
+            req.add_header(key, value)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read()
+
+
+def answer(handler: http.server.BaseHTTPRequestHandler, status: int, headers, data: bytes) -> None:
+    """One send for the status line, headers and body: a response split over two sends lets
+    the provider's SDK give up between them and retry a call that was already carried out
+    (see moto_server.one_send_handler)."""
+    lines = [f"HTTP/1.0 {status} {http.HTTPStatus(status).phrase}"]
+    lines += [f"{key}: {value}" for key, value in headers.items()
+              if key.lower() not in ("transfer-encoding", "connection", "content-length")]
+    lines += [f"Content-Length: {len(data)}", "", ""]
+    handler.wfile.write("\r\n".join(lines).encode("latin-1") + data)
+
+
 class SlowProxy:
     """Forwards to moto, holding any request whose Action is ``slow_action`` for
     ``delay`` seconds: an AWS that is slow at one call, so Ctrl-C lands mid-apply."""
@@ -43,25 +67,10 @@ class SlowProxy:
                 if slow:
                     proxy.held.set()
                     proxy.release.wait(delay)  # ``delay`` seconds, or until the test releases it
-                req = urllib.request.Request(upstream + self.path, data=body, method=self.command)
-                for key, value in self.headers.items():
-                    if key.lower() not in ("host", "content-length", "connection"):
-                        req.add_header(key, value)
-                try:
-                    with urllib.request.urlopen(req, timeout=60) as resp:
-                        status, headers, data = resp.status, resp.headers, resp.read()
-                except urllib.error.HTTPError as err:
-                    status, headers, data = err.code, err.headers, err.read()
+                status, headers, data = forward(self, upstream, body)
                 if slow:  # AWS carried the call out, whether or not its caller still listens
                     proxy.forwarded.set()
-                # One send for the status line, headers and body: a response split over
-                # two sends lets the provider's SDK give up between them and retry a
-                # call that was already carried out (see moto_server.one_send_handler).
-                lines = [f"HTTP/1.0 {status} {http.HTTPStatus(status).phrase}"]
-                lines += [f"{key}: {value}" for key, value in headers.items()
-                          if key.lower() not in ("transfer-encoding", "connection", "content-length")]
-                lines += [f"Content-Length: {len(data)}", "", ""]
-                self.wfile.write("\r\n".join(lines).encode("latin-1") + data)
+                answer(self, status, headers, data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
 
