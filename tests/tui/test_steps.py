@@ -342,3 +342,22 @@ async def test_next_typed_while_the_next_step_opens_moves_on_from_that_step():
             await pilot.pause()
         assert app.form.get("user.name") == "fast-bot"
         assert screen_name(app) == "permissions"
+
+
+
+async def test_text_typed_after_tab_in_one_burst_goes_to_the_field_tab_moved_to():
+    """"platform" Tab "ci" arriving together (a paste, a macro, SSH): Textual's own Tab
+    binding ran only after the key bubbled up from the focused field, so "ci" reached the
+    Owner field first (Owner = "platformci", Purpose empty)."""
+    app = create_app(session=no_terraform_session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.goto("user")
+        await wait_for(pilot, lambda: bool(app.screen.query("#tag-owner")), timeout=60)
+        app.screen.query_one("#tag-owner").focus()
+        await pilot.pause()
+        post_burst(app, [*"platform", "tab", *"ci", "shift+tab", "end", *"-team"])
+        for _ in range(10):
+            await pilot.pause()
+        assert app.screen.query_one("#tag-owner", Input).value == "platform-team"
+        assert app.screen.query_one("#tag-purpose", Input).value == "ci"
+        assert app.form.get("user.tags.Purpose") == "ci"

@@ -50,8 +50,9 @@ def test_wizard_in_a_real_terminal_reaches_a_verified_user_in_the_sandbox(tmp_pa
         keys(term, "Enter")
         term.wait_for("Step 4/8: Authentication", timeout=UI)
         term.wait_for("sandbox's throwaway key", timeout=UI)  # offered because of --sandbox, first in the list
-        keys(term, "Tab")  # from the sign-in choices to the key list
-        keys(term, "Enter")  # picks it: the key field below fills in
+        # One burst, as a paste or a fast typist sends it: Tab must have moved the focus to the
+        # key list before Enter is handled (Enter on the sign-in choices would re-pick a choice).
+        keys(term, "Tab", "Enter")  # from the sign-in choices to the key list; Enter picks the key
         term.wait_for("│ sandbox@tfiam.invalid ", timeout=UI)
         keys(term, "C-n")
         term.wait_for("Step 5/8: State", timeout=UI)

@@ -30,6 +30,11 @@ class WizardApp(App):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="save", tooltip="Save the answers file (no secrets in it)"),
         Binding("ctrl+q", "quit_wizard", "Quit", id="quit", priority=True),
+        # Priority: the focus moves when the App reads Tab, before the next key is handed on.
+        # As the Screen's ordinary binding, Tab ran only after bubbling up from the focused
+        # field, so text typed straight after it ("platform" Tab "ci") went to the old field.
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     def __init__(self, form: Form, session: Session, *, start: str = "provider") -> None:
