@@ -6,15 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..engine.text import command, shown
+from .common import path_arg, path_rule
+
 
 def register(subparsers, tf_options) -> None:
     p = subparsers.add_parser("ask", help="the guided setup one question at a time (no full-screen app)")
-    p.add_argument("--answers", help="an answers file (or a saved draft) whose values become the defaults")
-    p.add_argument("--save", help="where to save the answers file (asked when not given)")
+    p.add_argument("--answers", type=path_arg, help="an answers file (or a saved draft) whose values become the defaults")
+    p.add_argument("--save", type=path_arg, help="where to save the answers file (asked when not given)")
     p.add_argument("--run", action="store_true", help="run init/plan/apply/verify afterwards, as `tfiam replay` does")
     p.add_argument("--sandbox", action="store_true", help="run against a local stand-in AWS; touches no account")
-    p.add_argument("--workspace", help="workspace folder (overrides the answers file's 'workspace')")
-    p.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
+    p.add_argument("--workspace", type=path_arg, help="workspace folder (overrides the answers file's 'workspace')")
+    p.add_argument("--plugin-dir", type=path_arg, help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     tf_options(p)
     p.set_defaults(func=cmd_ask, runs_terraform=True)
 
@@ -64,10 +67,13 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
         findings = lint_mod.lint(answers)
         console.say(lint_mod.format_text(findings, source="these answers"))
         save_to = Path(args.save) if args.save else Path(
-            questionary.text("Save the answers file to:", default=default_save).unsafe_ask().strip() or default_save
+            questionary.text("Save the answers file to:", default=default_save,
+                             validate=lambda text: path_rule(text.strip() or default_save) or True).unsafe_ask().strip()
+            or default_save
         )
         answers_mod.save(answers, save_to)
-        console.say(f"Saved {save_to} (no secrets in it). Repeat this any time with: tfiam replay {save_to}")
+        console.say(f"Saved {shown(save_to)} (no secrets in it). Repeat this any time with: "
+                    f"{command('tfiam', 'replay', save_to)}")
         if not (args.run or questionary.confirm("Run it now (init, plan, your confirmation, apply, verify)?",
                                                 default=False).unsafe_ask()):
             return Exit.OK
@@ -75,10 +81,10 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
         console.say("")
         try:
             target = Path(default_save if not Path(default_save).exists() else default_save + ".draft")
-            if questionary.confirm(f"Interrupted. Save what you answered so far to {target}?",
+            if questionary.confirm(f"Interrupted. Save what you answered so far to {shown(target)}?",
                                    default=True).unsafe_ask():
                 ask.save_draft(interview.data, target)
-                console.say(f"Saved a draft to {target}; continue with: tfiam ask --answers {target}")
+                console.say(f"Saved a draft to {shown(target)}; continue with: {command('tfiam', 'ask', '--answers', target)}")
         except (KeyboardInterrupt, EOFError):
             pass
         return Exit.INTERRUPTED

@@ -13,6 +13,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from ..engine.text import command, shown
+from .common import path_arg
 from .gate import add_allow_destroy
 
 
@@ -23,10 +25,10 @@ def register(subparsers, tf_options) -> None:
         "bootstrap",
         help="create the state bucket (versioned, encrypted, private, TLS-only) and lock table; idempotent",
     )
-    b.add_argument("answers", help="answers file (YAML) with backend.type: s3")
+    b.add_argument("answers", type=path_arg, help="answers file (YAML) with backend.type: s3")
     b.add_argument("--auto-approve", action="store_true", help="apply without asking")
     add_allow_destroy(b)
-    b.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
+    b.add_argument("--plugin-dir", type=path_arg, help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     tf_options(b)
     b.set_defaults(func=cmd_bootstrap, runs_terraform=True)
 
@@ -116,7 +118,8 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
             console.step(4, total, "terraform apply: skipped, nothing to create or change")
             for line in result.lines():
                 console.say(f"  {line}")
-            console.say(f"The backend is ready: tfiam replay {args.answers} keeps the state in {backends.state_url(loaded)}.")
+            console.say(f"The backend is ready: {command('tfiam', 'replay', args.answers)} keeps the state in "
+                       f"{shown(backends.state_url(loaded))}.")
             return Exit.OK
         from ..engine.terraform.review import review
         from .gate import approved, show  # the bucket's name is typed to confirm a dangerous plan
@@ -132,7 +135,8 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
         run_step(runner.apply(), console)
     for line in result.lines():
         console.say(f"  {line}")
-    console.say(f"The backend is ready: tfiam replay {args.answers} keeps the state in {backends.state_url(loaded)}.")
+    console.say(f"The backend is ready: {command('tfiam', 'replay', args.answers)} keeps the state in "
+                       f"{shown(backends.state_url(loaded))}.")
     return Exit.OK
 
 

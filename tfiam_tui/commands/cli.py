@@ -15,6 +15,7 @@ import sys
 from .. import __version__
 from ..engine import answers as answers_mod
 from ..engine.exitcodes import Exit
+from ..engine.text import shown_lines
 
 EXIT_CODES_HELP = "\n".join(f"  {int(code):>3}  {code.name.lower().replace('_', ' ')}" for code in Exit)
 
@@ -23,7 +24,11 @@ EXIT_CODES_HELP = "\n".join(f"  {int(code):>3}  {code.name.lower().replace('_', 
 
 
 class Console:
-    """Plain line output for the headless commands.  Lines from terraform are indented."""
+    """Plain line output for the headless commands.  Lines from terraform are indented.
+
+    Every line passes :func:`shown_lines` on its way out (to the terminal and the run log):
+    whatever a message quotes from input, no ESC sequence or other control character reaches
+    the terminal raw."""
 
     def __init__(self, out=None, err=None):
         self.out = out or sys.stdout
@@ -45,6 +50,7 @@ class Console:
             self._pending.append(text)
 
     def say(self, text: str = "") -> None:
+        text = shown_lines(text)
         print(text, file=self.out, flush=True)
         self._record(text)
 
@@ -55,8 +61,9 @@ class Console:
         self.say(f"    {text}" if text else "")
 
     def error(self, text: str) -> None:
-        print(f"tfiam: {text}", file=self.err, flush=True)
-        self._record(f"tfiam: {text}")
+        text = shown_lines(f"tfiam: {text}")
+        print(text, file=self.err, flush=True)
+        self._record(text)
 
 
 # --------------------------------------------------------------------------- error hints
@@ -91,8 +98,17 @@ def _unreachable_hint(exc) -> str | None:
 # --------------------------------------------------------------------------- parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse quotes the offending argument in its errors: escaped here, like every line."""
+
+    def _print_message(self, message: str, file=None) -> None:
+        super()._print_message(shown_lines(message) if message else message, file)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from .common import path_arg
+
+    parser = _Parser(
         prog="tfiam",
         description="Put an AWS IAM user under Terraform the right way.",
         epilog=f"exit codes:\n{EXIT_CODES_HELP}",
@@ -102,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def tf_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--terraform-bin", default=os.environ.get("TFIAM_TERRAFORM_BIN", "terraform"),
+        p.add_argument("--terraform-bin", default=os.environ.get("TFIAM_TERRAFORM_BIN", "terraform"), type=path_arg,
                        help="terraform or OpenTofu binary (default: terraform; env TFIAM_TERRAFORM_BIN)")
 
     for module_name in COMMAND_MODULES:
@@ -142,6 +158,11 @@ def _is(exc: BaseException, classes: tuple[tuple[str, str], ...]) -> bool:
 
 def report(exc: Exception, args: argparse.Namespace, console: Console) -> int:
     """Say what went wrong in the operator's terms and return the exit code."""
+    from .common import UsageError
+
+    if isinstance(exc, UsageError):
+        console.error(f"{exc}. Nothing was written.")
+        return Exit.USAGE
     if isinstance(exc, answers_mod.AnswersError):
         console.error(str(exc))
         console.error("nothing was written")

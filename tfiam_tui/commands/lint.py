@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from .common import path_arg
+
 
 def register(subparsers, tf_options) -> None:  # noqa: ARG001 - lint runs no terraform
     p = subparsers.add_parser("lint", help="check an answers file for over-broad or dangerous permissions; writes nothing")
-    p.add_argument("answers", help="answers file (YAML)")
+    p.add_argument("answers", type=path_arg, help="answers file (YAML)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too, not only on errors")
     p.set_defaults(func=cmd_lint)

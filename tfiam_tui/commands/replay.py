@@ -6,24 +6,24 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 
 from ..engine import answers as answers_mod
 from ..engine.exitcodes import Exit
+from ..engine.text import command, shown
 from . import gate
-from .common import ask_force_stop, is_terminal, read_passphrase_file, render_event, run_step
+from .common import ask_force_stop, is_terminal, path_arg, read_passphrase_file, render_event, run_step
 
 
 def register(subparsers, tf_options) -> None:
     p = subparsers.add_parser("replay", help="validate, write the workspace, plan, apply, verify (headless)")
-    p.add_argument("answers", help="answers file (YAML)")
+    p.add_argument("answers", type=path_arg, help="answers file (YAML)")
     p.add_argument("--auto-approve", action="store_true",
                    help="apply the plan without asking (not one that deletes or replaces: see --allow-destroy)")
     gate.add_allow_destroy(p)
-    p.add_argument("--workspace", help="workspace folder (overrides the answers file's 'workspace')")
-    p.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
+    p.add_argument("--workspace", type=path_arg, help="workspace folder (overrides the answers file's 'workspace')")
+    p.add_argument("--plugin-dir", type=path_arg, help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     p.add_argument("--sandbox", action="store_true", help="run against a local stand-in AWS; touches no account")
-    p.add_argument("--passphrase-file", help="file holding your PGP key's passphrase (for the key check)")
+    p.add_argument("--passphrase-file", type=path_arg, help="file holding your PGP key's passphrase (for the key check)")
     p.add_argument("--overwrite", action="store_true",
                    help="rewrite workspace files even if they were edited by hand since tfiam wrote them")
     p.add_argument("--strict", action="store_true", help="stop on the linter's warnings too, not only its errors")
@@ -85,13 +85,12 @@ def _how_it_stopped(exc: BaseException, sigints: int) -> str:
     return "Terraform saved its state; run the same command again to finish the job."
 
 
-def _credentials_for_verify(pipeline, passphrase_file: str | None, console):
+def _credentials_for_verify(pipeline, passphrase: str | None, console):
     """Decrypt the new secrets for the key check, asking for a passphrase if needed.
 
     Returns (credentials or None, reason it was not possible)."""
     from ..engine import secrets
 
-    passphrase = read_passphrase_file(passphrase_file)
     try:
         return pipeline.credentials(passphrase), ""
     except secrets.PgpError as exc:
@@ -109,9 +108,9 @@ def _print_lint(findings, source: str, console) -> None:
     """The linter's errors and warnings (info only as a count; ``tfiam lint`` shows all)."""
     from ..engine import policy as lint_mod
 
-    shown = ("error", "warning")
-    if any(f.severity in shown for f in findings):
-        console.say(lint_mod.format_text(findings, source=f"lint {source}", severities=shown))
+    severities = ("error", "warning")
+    if any(f.severity in severities for f in findings):
+        console.say(lint_mod.format_text(findings, source=f"lint {shown(source)}", severities=severities))
 
 
 def _lint_gate(loaded, source: str, strict: bool, console):
@@ -123,7 +122,7 @@ def _lint_gate(loaded, source: str, strict: bool, console):
     if lint_mod.fails(findings, strict):
         _print_lint(findings, source, console)
         what = "errors" if lint_mod.fails(findings) else "warnings (--strict)"
-        console.error(f"the linter found {what}; nothing was written. Details: tfiam lint {source}")
+        console.error(f"the linter found {what}; nothing was written. Details: {command('tfiam', 'lint', source)}")
         return None
     return findings
 
@@ -133,6 +132,9 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
     from ..engine.aws import preflight, verify
 
     loaded = answers_mod.load(args.answers)
+    # Read now, not at the key check after the apply: a missing or unreadable file stops
+    # the run before anything is written (and a pipe can be read only once).
+    passphrase = read_passphrase_file(args.passphrase_file)
     findings = _lint_gate(loaded, args.answers, args.strict, console)
     if findings is None:
         return Exit.LINT_FAILED
@@ -140,11 +142,14 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
     with contextlib.ExitStack() as stack:
         extra_env: dict[str, str | None] = {}
         if args.sandbox:
-            from ..engine.aws.sandbox import Sandbox
+            from ..engine.aws.sandbox import Sandbox, isolated_environ
+            from ..engine.pipeline.credentials import sandboxed
 
             sandbox = stack.enter_context(Sandbox())
-            loaded = pl.with_endpoint(loaded, sandbox.endpoint)
-            extra_env = Sandbox.env_overrides(os.environ)
+            loaded = sandboxed(loaded, sandbox.endpoint)
+            # Before any boto3 session exists: every one this process makes sees only the
+            # dummy credentials, whoever builds it.
+            extra_env = stack.enter_context(isolated_environ())
             console.say(
                 f"SANDBOX: a local stand-in AWS at {sandbox.endpoint} with dummy credentials. "
                 "Nothing here touches a real AWS account; the sandbox vanishes when tfiam exits."
@@ -182,12 +187,12 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
             console.say(f"warning: {warning}")
         if pipeline.used_sandbox_key:
             console.say(
-                f"SANDBOX: {loaded.authentication.pgp_key} is not in your GnuPG keyring, so the sandbox's "
+                f"SANDBOX: {shown(loaded.authentication.pgp_key)} is not in your GnuPG keyring, so the sandbox's "
                 f"fake secrets are encrypted to a throwaway sandbox key ({pipeline.pgp_key and pipeline.pgp_key.fingerprint})."
             )
-        console.step(1, total, f"answers {args.answers}: valid (user {loaded.user.name}); acting as {identity}")
+        console.step(1, total, f"answers {shown(args.answers)}: valid (user {loaded.user.name}); acting as {identity}")
         console.step(
-            2, total, f"workspace {ws}: {len(result.changed)} file(s) written, {len(result.unchanged)} unchanged"
+            2, total, f"workspace {shown(ws)}: {len(result.changed)} file(s) written, {len(result.unchanged)} unchanged"
         )
         from .backend import init_workspace
 
@@ -222,7 +227,7 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
             console.say(f"note: {notice}")
         creds, why = (None, "")
         if loaded.authentication.access_key:
-            creds, why = _credentials_for_verify(pipeline, args.passphrase_file, console)
+            creds, why = _credentials_for_verify(pipeline, passphrase, console)
         checks = pipeline.verify(creds)
         console.say(verify.format_checklist(checks))
         if loaded.authentication.access_key and creds is None:
@@ -233,7 +238,7 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
         if loaded.authentication.access_key or loaded.authentication.console:
             console.say(
                 f"Done. The secret is in the state only as PGP ciphertext. To hand it over:\n"
-                f"  tfiam decrypt --workspace {ws} --format credentials --output FILE"
+                f"  {command('tfiam', 'decrypt', '--workspace', ws, '--format', 'credentials', '--output', 'FILE')}"
             )
         else:
             console.say("Done.")

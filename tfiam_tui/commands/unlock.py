@@ -13,14 +13,16 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from .common import path_arg
+
 
 def register(subparsers, tf_options) -> None:
     p = subparsers.add_parser("unlock", help="show the S3 state lock and release it (terraform force-unlock)")
-    p.add_argument("answers", help="answers file (YAML) with backend.type: s3")
+    p.add_argument("answers", type=path_arg, help="answers file (YAML) with backend.type: s3")
     p.add_argument("--lock-id", help="release only if the lock still has this id")
     p.add_argument("--auto-approve", action="store_true", help="release without asking")
-    p.add_argument("--workspace", help="workspace folder (overrides the answers file's 'workspace')")
-    p.add_argument("--plugin-dir", help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
+    p.add_argument("--workspace", type=path_arg, help="workspace folder (overrides the answers file's 'workspace')")
+    p.add_argument("--plugin-dir", type=path_arg, help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     tf_options(p)
     p.set_defaults(func=cmd_unlock, runs_terraform=True)
 

@@ -6,12 +6,13 @@ import argparse
 
 from ..engine import answers as answers_mod
 from ..engine.exitcodes import Exit
+from .common import path_arg
 
 
 def register(subparsers, tf_options) -> None:  # noqa: ARG001 - validate runs no terraform
     p = subparsers.add_parser("validate", help="check an answers file; writes nothing")
-    p.add_argument("answers", help="answers file (YAML)")
-    p.add_argument("--workspace", help=argparse.SUPPRESS)
+    p.add_argument("answers", type=path_arg, help="answers file (YAML)")
+    p.add_argument("--workspace", type=path_arg, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_validate)
 
 

@@ -6,7 +6,10 @@ Textual is imported only when the wizard runs, so every other command stays ligh
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+
+from .common import path_arg
 
 
 def register(subparsers, tf_options) -> None:
@@ -17,10 +20,10 @@ def register(subparsers, tf_options) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--answers", help="pre-fill every step from this answers file (resume, or edit and re-run)")
-    p.add_argument("--workspace", help="workspace folder (default: from the answers, else ./tfiam-USER)")
+    p.add_argument("--answers", type=path_arg, help="pre-fill every step from this answers file (resume, or edit and re-run)")
+    p.add_argument("--workspace", type=path_arg, help="workspace folder (default: from the answers, else ./tfiam-USER)")
     p.add_argument("--sandbox", action="store_true", help="run against a local stand-in AWS; touches no account")
-    p.add_argument("--plugin-dir", default=os.environ.get("TFIAM_PLUGIN_DIR") or None,
+    p.add_argument("--plugin-dir", type=path_arg, default=os.environ.get("TFIAM_PLUGIN_DIR") or None,
                    help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
 
 
@@ -36,7 +39,12 @@ def run(args: argparse.Namespace, console) -> int:
         terraform_bin=args.terraform_bin,
     )
     try:
-        app.run()
+        with contextlib.ExitStack() as stack:
+            if args.sandbox:  # before any boto3 session: see engine.aws.sandbox.isolated_environ
+                from ..engine.aws.sandbox import isolated_environ
+
+                stack.enter_context(isolated_environ())
+            app.run()
     finally:
         app.session.close()
     return int(app.return_code or Exit.OK)

@@ -15,6 +15,7 @@ from typing import Any
 from ..engine import answers as answers_mod
 from ..engine import pipeline as pl
 from ..engine.answers import Answers, AnswersError
+from ..engine.pipeline.credentials import sandboxed
 from ..engine.terraform import workspace
 from ..engine.terraform.events import Line, TerraformFailed, run_to_end
 
@@ -117,9 +118,9 @@ class Session:
     # ---- terraform
 
     def effective(self, answers: Answers) -> Answers:
-        """The answers as run: pointed at the sandbox when there is one."""
+        """The answers as run: pointed at the sandbox when there is one, without a profile."""
         endpoint = self.sandbox_endpoint()
-        return pl.with_endpoint(answers, endpoint) if endpoint else answers
+        return sandboxed(answers, endpoint) if endpoint else answers
 
     def current_pipeline(self) -> pl.Pipeline:
         """The pipeline of the run in progress (the Run and Result steps come after one starts)."""

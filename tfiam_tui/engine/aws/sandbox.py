@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -24,33 +25,30 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import IO
 
 # moto's fixed account id: ARNs made in the sandbox read arn:aws:iam::123456789012:...
 SANDBOX_ACCOUNT_ID = "123456789012"
 
-# Dummy credentials: moto accepts any; these only keep SDKs from looking elsewhere.
+# Dummy credentials: moto accepts any; these only keep SDKs from looking elsewhere.  The
+# operator's config and credentials files can name a profile, an SSO session or a
+# credential_process that runs a program: an empty file stands in for both, so neither
+# terraform's SDK nor boto3 ever reads them.
 _SANDBOX_ENV = {
     "AWS_ACCESS_KEY_ID": "SANDBOXACCESSKEYID00",
     "AWS_SECRET_ACCESS_KEY": "sandbox-secret-not-a-real-key",
     "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
 
-# Variables that could steer an SDK to real credentials; removed by child_env().
-_REAL_CREDENTIAL_VARS = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-)
+# Every AWS_* variable of the operator's is removed by child_env(), not a list of known
+# ones: a profile, a session token, a role and web identity, a container credentials URL,
+# an endpoint URL or a FIPS switch could each steer an SDK away from the sandbox, and the
+# SDKs add such variables from one release to the next.
+_OPERATOR_PREFIX = "AWS_"
 
 
 class SandboxError(RuntimeError):
@@ -105,8 +103,8 @@ class Sandbox:
 
     @staticmethod
     def child_env(base: Mapping[str, str]) -> dict[str, str]:
-        """``base`` without anything pointing at real credentials, plus :meth:`env`."""
-        env = {k: v for k, v in base.items() if k not in _REAL_CREDENTIAL_VARS}
+        """``base`` without any ``AWS_*`` variable, plus :meth:`env`."""
+        env = {k: v for k, v in base.items() if not k.upper().startswith(_OPERATOR_PREFIX)}
         env.update(_SANDBOX_ENV)
         for var in ("NO_PROXY", "no_proxy"):  # an HTTP proxy must not see sandbox traffic
             present = [h for h in env.get(var, "").split(",") if h]
@@ -115,10 +113,14 @@ class Sandbox:
 
     @staticmethod
     def env_overrides(base: Mapping[str, str]) -> dict[str, str | None]:
-        """:meth:`child_env` as changes to ``base`` (None = remove), for ``Runner(extra_env=...)``."""
+        """:meth:`child_env` as changes to ``base`` (None = remove), for ``Runner(extra_env=...)``.
+
+        The dummy credentials are always among them, even when ``base`` has them already
+        (inside :func:`isolated_environ`): the engine takes them from here as the explicit
+        credentials of its own AWS calls."""
         wanted = Sandbox.child_env(base)
         changes: dict[str, str | None] = {k: None for k in base if k not in wanted}
-        changes.update({k: v for k, v in wanted.items() if base.get(k) != v})
+        changes.update({k: v for k, v in wanted.items() if base.get(k) != v or k in _SANDBOX_ENV})
         return changes
 
     def start(self) -> Sandbox:
@@ -216,3 +218,29 @@ class Sandbox:
                     f"{self.start_timeout:g} s:\n{self._server_output() or '(no output)'}"
                 )
             time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def isolated_environ() -> Iterator[dict[str, str | None]]:
+    """This process's own environment as :meth:`Sandbox.child_env` makes it, for the life of
+    the block; then as it was.
+
+    A front running under ``--sandbox`` enters it before the engine builds any boto3
+    session: sessions made anywhere (the S3 backend's, the new key's STS check) then find
+    only the dummy credentials and empty config files, never the operator's profile,
+    ``credential_process``, SSO cache or instance role.  Yields the changes it made."""
+    changes = Sandbox.env_overrides(os.environ)
+    saved = {name: os.environ.get(name) for name in changes}
+    _apply(changes)
+    try:
+        yield changes
+    finally:
+        _apply(saved)
+
+
+def _apply(changes: Mapping[str, str | None]) -> None:
+    for name, value in changes.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import secrets
+from ..answers import Answers, S3Backend
 from ..secrets import sandbox_key as sandbox_keys
 from ..terraform.runner import Runner
 
@@ -25,6 +26,18 @@ class Credentials:
     def account_id(self) -> str:
         parts = self.user_arn.split(":")
         return parts[4] if len(parts) > 4 else ""
+
+
+def sandboxed(answers: Answers, endpoint: str) -> Answers:
+    """The answers as the sandbox runs them: every call to ``endpoint``, and no profile for
+    the provider or the S3 state.  A profile would reach terraform's provider block and
+    make its SDK run the operator's SSO login or ``credential_process``; under the sandbox
+    the dummy credentials are the only ones."""
+    provider = answers.provider.model_copy(update={"endpoint": endpoint, "profile": None})
+    update: dict = {"provider": provider}
+    if isinstance(answers.backend, S3Backend):
+        update["backend"] = answers.backend.model_copy(update={"profile": None})
+    return answers.model_copy(update=update)
 
 
 def explicit_credentials(extra_env: dict[str, str | None]) -> tuple[str, str] | None:
