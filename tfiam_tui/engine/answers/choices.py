@@ -10,6 +10,7 @@ The managed policies are :mod:`.catalogue`'s (one reader of the bundled list).
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,18 +35,50 @@ class Region:
         return f"{self.code}  {self.description}"
 
 
+EXTRA_REGIONS_ENV = "TFIAM_EXTRA_REGIONS"
+
+
 @lru_cache(maxsize=1)
 def regions() -> tuple[Region, ...]:
-    """Every region in botocore's endpoints data, commercial partition first."""
+    """Every region the installed botocore knows (opt-in ones included), commercial
+    partition first.  ``partitions.json`` lists regions before ``endpoints.json`` gains
+    them, so both are read; ``*-global`` pseudo-regions are left out."""
     from botocore.loaders import create_loader
 
-    data = create_loader().load_data("endpoints")
-    found: list[Region] = []
-    for partition in data.get("partitions", []):
-        for code, info in sorted(partition.get("regions", {}).items()):
-            found.append(Region(code, info.get("description", ""), partition.get("partition", "")))
-    found.sort(key=lambda r: (r.partition != "aws", r.code))
-    return tuple(found)
+    loader = create_loader()
+    found: dict[str, Region] = {}
+    for partition in loader.load_data("partitions").get("partitions", []):
+        for code, info in partition.get("regions", {}).items():
+            if not code.endswith("-global"):
+                found[code] = Region(code, info.get("description", ""), partition.get("id", ""))
+    for partition in loader.load_data("endpoints").get("partitions", []):
+        for code, info in partition.get("regions", {}).items():
+            if code not in found and not code.endswith("-global"):
+                found[code] = Region(code, info.get("description", ""), partition.get("partition", ""))
+    return tuple(sorted(found.values(), key=lambda r: (r.partition != "aws", r.code)))
+
+
+def extra_regions() -> set[str]:
+    """Regions newer than the installed botocore, named by the operator in
+    ``TFIAM_EXTRA_REGIONS`` (comma-separated), the documented way through until an upgrade."""
+    return {code.strip() for code in os.environ.get(EXTRA_REGIONS_ENV, "").split(",") if code.strip()}
+
+
+def known_region(code: str) -> bool:
+    return any(r.code == code for r in regions()) or code in extra_regions()
+
+
+def suggest_region(code: str) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(code.lower(), [r.code for r in regions()], n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def botocore_version() -> str:
+    import botocore
+
+    return str(botocore.__version__)
 
 
 def search_regions(text: str) -> list[Region]:

@@ -1,12 +1,13 @@
 """Reading and writing answers files (YAML), and where a file's workspace goes.
 
 Loading validates everything before anything else happens and reports every problem
-at once.  Dates stay text, duplicate keys are refused.
+at once.  The YAML itself is read with limits (:mod:`.reading`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,32 +16,10 @@ from pydantic import ValidationError
 
 from .model import Answers
 from .problems import AnswersError, Problem, _problem_from
+from .reading import Loader, load_data, read_text
 
-
-class Loader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as text and refuses duplicate keys."""
-
-
-# Dates stay strings: `Expiry: 2027-06-30` is a tag value, not a datetime.
-Loader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _construct_mapping(loader: Loader, node: yaml.MappingNode, deep: bool = False):
-    seen: dict = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        seen[key] = True
-    return loader.construct_mapping(node, deep=deep)
-
-
-Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+__all__ = ["Loader", "dumps", "load", "load_data", "loads", "parse", "pgp_key_reference", "save", "to_data",
+           "workspace_dir"]
 
 
 class _Dumper(yaml.SafeDumper):
@@ -74,41 +53,16 @@ def parse(data: Any, source: str | None = None) -> Answers:
         raise AnswersError(problems, source) from None
 
 
-def load_data(text: str, source: str | None = None) -> Any:
-    """The YAML of an answers file (or a draft) as plain data, not yet validated.
-    Raises :class:`AnswersError` naming the line and column when it is not YAML."""
-    try:
-        return yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise AnswersError([Problem(field="", message=f"not valid YAML: {where}{problem}")], source) from None
-
-
 def loads(text: str, source: str | None = None) -> Answers:
     return parse(load_data(text, source), source)
 
 
 def load(path: str | os.PathLike) -> Answers:
-    """Read and validate an answers file.  Raises :class:`AnswersError`."""
-    p = Path(path)
-    src = str(p)
-    if p.is_dir():
-        raise AnswersError([Problem(field="", message="is a directory, not an answers file")], src)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise AnswersError([Problem(field="", message="no such file")], src) from None
-    except OSError as exc:
-        raise AnswersError([Problem(field="", message=f"cannot be read: {exc.strerror}")], src) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise AnswersError(
-            [Problem(field="", message=f"is not UTF-8 text (bad byte at offset {exc.start})")], src
-        ) from None
-    return loads(text, src)
+    """Read and validate an answers file.  Raises :class:`AnswersError`.  Paths in it
+    (workspace, a pgp_key file) are relative to the file's folder."""
+    src = str(path)
+    answers = loads(read_text(path), src)
+    return answers.with_source_dir(Path(path).resolve().parent)
 
 
 def to_data(answers: Answers) -> dict:
@@ -130,12 +84,33 @@ def save(answers: Answers, path: str | os.PathLike) -> None:
     write_atomic(Path(path), dumps(answers).encode("utf-8"), mode=0o644)
 
 
+_KEY_ID = re.compile(r"[0-9A-Fa-f]{8}|[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40}")
+
+
+def pgp_key_reference(answers: Answers) -> str | None:
+    """``authentication.pgp_key`` as gpg should look it up: a fingerprint, key id or
+    e-mail address as written; anything else is a key file, relative to the answers
+    file's folder (as ``workspace`` is), never to the folder tfiam happens to run in."""
+    ref = answers.authentication.pgp_key
+    if not ref:
+        return ref
+    text = ref.strip()
+    compact = text.replace(" ", "")
+    compact = compact[2:] if compact[:2].lower() == "0x" else compact
+    if _KEY_ID.fullmatch(compact) or text.lower().startswith("keybase:"):
+        return ref
+    if "@" in text and "/" not in text:
+        return ref
+    path = Path(text).expanduser()
+    return str(path if path.is_absolute() else answers.source_dir / path)
+
+
 def workspace_dir(answers: Answers, answers_path: str | os.PathLike | None, override: str | None = None) -> Path:
     """Where the workspace goes: ``--workspace``, else the file's ``workspace`` key
     (relative to the answers file, so every run from anywhere finds the same state),
     else ``./tfiam-<user name>`` next to the answers file."""
     if override:
         return Path(override).expanduser().resolve()
-    base = Path(answers_path).resolve().parent if answers_path else Path.cwd()
+    base = Path(answers_path).resolve().parent if answers_path else answers.source_dir
     rel = answers.workspace or f"./tfiam-{answers.user.name}"
     return (base / Path(rel).expanduser()).resolve()

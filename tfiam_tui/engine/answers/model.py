@@ -7,10 +7,12 @@ fingerprint, e-mail or path.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, model_validator
 
+from . import limits
 from .rules import (
     Action,
     BucketName,
@@ -24,6 +26,7 @@ from .rules import (
     Tags,
     UserName,
     VersionConstraint,
+    WorkspacePath,
     _dynamodb_table,
     _effect,
     _endpoint,
@@ -42,7 +45,7 @@ class _Strict(BaseModel):
 
 class Provider(_Strict):
     region: Region
-    profile: str | None = None
+    profile: Annotated[str, AfterValidator(_profile_name)] | None = None
     terraform_version: VersionConstraint = ">= 1.6.0"
     aws_provider_version: VersionConstraint = "~> 5.0"
     endpoint: Annotated[str, AfterValidator(_endpoint)] | None = None
@@ -54,6 +57,14 @@ class User(_Strict):
     tags: Tags = Field(default_factory=dict)
     permissions_boundary: PolicyArn | None = None
     force_destroy: bool = False
+
+    @model_validator(mode="after")
+    def _tag_keys(self) -> User:
+        try:
+            limits.tag_keys_unique(self.tags)
+        except Exception as exc:  # re-raised naming the field
+            raise _with_field(exc, "tags") from None
+        return self
 
 
 class Statement(_Strict):
@@ -68,17 +79,33 @@ class CustomPolicy(_Strict):
     description: Annotated[str, Field(max_length=1000), AfterValidator(_policy_description)] = ""
     statements: Annotated[list[Statement], Field(min_length=1)]
 
+    @model_validator(mode="after")
+    def _fits(self) -> CustomPolicy:
+        limits.unique_sids(self.statements)
+        limits.policy_fits(self.statements)
+        return self
+
 
 class Group(_Strict):
     name: GroupName
     managed_policies: list[PolicyArn] = Field(default_factory=list)
     custom_policy: CustomPolicy | None = None
 
+    @model_validator(mode="after")
+    def _attachments(self) -> Group:
+        limits.unique_policy_arns(self.managed_policies, "managed_policies")
+        return self
+
 
 class Permissions(_Strict):
     groups: list[Group] = Field(default_factory=list)
     existing_groups: list[GroupName] = Field(default_factory=list)
     user_managed_policies: list[PolicyArn] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _attachments(self) -> Permissions:
+        limits.unique_policy_arns(self.user_managed_policies, "user_managed_policies")
+        return self
 
 
 class Authentication(_Strict):
@@ -161,21 +188,41 @@ _BACKENDS: dict[str, type[BaseModel]] = {"local": LocalBackend, "s3": S3Backend}
 
 class Answers(_Strict):
     version: Literal[1]
-    workspace: str | None = None
+    workspace: WorkspacePath | None = None
     provider: Provider
     user: User
     permissions: Permissions = Field(default_factory=Permissions)
     authentication: Authentication = Field(default_factory=Authentication)
     backend: Backend = Field(default_factory=LocalBackend)
 
+    # The folder of the answers file it was read from: where its relative paths start
+    # (workspace, a pgp_key file).  None: built in a front, relative to the current folder.
+    _source_dir: Path | None = PrivateAttr(default=None)
+
     @model_validator(mode="after")
-    def _unique_names(self) -> Answers:
-        seen: set[str] = set()
-        for group in [g.name for g in self.permissions.groups] + list(self.permissions.existing_groups):
-            if group.lower() in seen:
-                raise _fail(
-                    "duplicate", "group {g!r} is listed twice; group names are "
-                    "case-insensitively unique in IAM", {"g": group, "field": "permissions"},
-                )
-            seen.add(group.lower())
+    def _names_and_quotas(self) -> Answers:
+        limits.names_and_quotas(self)
         return self
+
+    def __eq__(self, other: object) -> bool:
+        # The same answers read from two folders are the same answers: equality is the fields'.
+        return type(other) is type(self) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return super().__hash__()
+
+    @property
+    def source_dir(self) -> Path:
+        return self._source_dir or Path.cwd()
+
+    def with_source_dir(self, folder: Path | None) -> Answers:
+        self._source_dir = folder  # a private attribute: allowed on a frozen model
+        return self
+
+
+def _with_field(exc: Exception, field: str) -> Exception:
+    from pydantic_core import PydanticCustomError
+
+    if isinstance(exc, PydanticCustomError):
+        return PydanticCustomError(exc.type, exc.message(), {"tfiam_field": field})
+    return exc

@@ -55,11 +55,14 @@ def _iam_name(kind: str, max_len: int):
 UserName = Annotated[str, AfterValidator(_iam_name("user", 64))]
 GroupName = Annotated[str, AfterValidator(_iam_name("group", 128))]
 PolicyName = Annotated[str, AfterValidator(_iam_name("policy", 128))]
-_PATH_RE = re.compile(r"^(/|/[\x21-\x7E]+/)$")
+# Every pattern below is matched with fullmatch over ASCII classes: Python's "$" also
+# matches before a final newline, and \d, \w, \s match Unicode digits, letters and spaces
+# that IAM and Terraform refuse.
+_PATH_RE = re.compile(r"/|/[\x21-\x7E]+/")
 
 
 def _iam_path(value: str) -> str:
-    if len(value) > 512 or not _PATH_RE.match(value):
+    if len(value) > 512 or not _PATH_RE.fullmatch(value):
         raise _fail(
             "iam_path",
             "{value!r} is not an IAM path; a path is '/' or starts and ends with '/' "
@@ -118,49 +121,79 @@ TagValue = Annotated[str, AfterValidator(_tag_text("value", 0, 256))]
 Tags = Annotated[dict[TagKey, TagValue], AfterValidator(_tags)]
 _PARTITION = r"aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?"
 _POLICY_ARN_RE = re.compile(
-    rf"^arn:{_PARTITION}:iam::(aws|\d{{12}}):policy/([A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{{1,128}}$"
+    rf"arn:{_PARTITION}:iam::(aws|[0-9]{{12}}):policy/((?:[A-Za-z0-9+=,.@_-]+/)*)([A-Za-z0-9+=,.@_-]{{1,128}})"
 )
 
 
 def _policy_arn(value: str) -> str:
-    if not _POLICY_ARN_RE.match(value):
+    m = _POLICY_ARN_RE.fullmatch(value)
+    if not m:
         raise _fail(
             "policy_arn",
             "{value!r} is not a policy ARN; expected arn:aws:iam::aws:policy/NAME "
             "(AWS managed) or arn:aws:iam::123456789012:policy/PATH/NAME",
             {"value": value},
         )
+    if m.group(2) == "aws":
+        _known_managed_policy(value, m.group(1) or "", m.group(3), m.group(4))
     return value
+
+
+def _known_managed_policy(value: str, partition: str, path: str, name: str) -> None:
+    """An AWS managed policy must exist as named, path included: attaching
+    .../policy/ViewOnlyAccess fails the apply, the policy is .../policy/job-function/ViewOnlyAccess.
+    A name tfiam's list does not know and nothing close to: accepted (the policy may be newer
+    than the list; the linter warns)."""
+    import difflib
+
+    from ..policy.catalogue import known_managed_policy_paths
+
+    known = known_managed_policy_paths()
+    right = known.get(name.lower())
+    if right is None:
+        close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.8)
+        if not close:
+            return
+        right = known[close[0]]
+    if right != path + name:
+        suggestion = f"arn:aws{partition}:iam::aws:policy/{right}"
+        raise _fail(
+            "policy_arn", "{value!r} is not an AWS managed policy; did you mean {right}?",
+            {"value": value, "right": suggestion},
+        )
 
 
 PolicyArn = Annotated[str, AfterValidator(_policy_arn)]
 
 
-# The partitions' region patterns, as botocore's endpoints data states them.
-_REGION_RE = re.compile(
-    r"^((us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+|cn-\w+-\d+|us-gov-\w+-\d+|us-iso[bf]?-\w+-\d+"
-    r"|eu-isoe-\w+-\d+|eusc-de-\w+-\d+)$"
-)
-
-
 def _region(value: str) -> str:
-    if not _REGION_RE.match(value) or "_" in value:
+    from . import choices
+
+    if not choices.known_region(value):
+        close = choices.suggest_region(value)
+        hint = f"did you mean {close}? " if close and close != value else ""
         raise _fail(
-            "region", "{value!r} is not an AWS region; expected a code like eu-central-1 or us-east-1",
-            {"value": value},
+            "region",
+            "{value!r} is not an AWS region the installed botocore ({version}) knows; {hint}for a region "
+            "newer than that botocore, upgrade boto3 or name the region in {env} (e.g. {env}={example})",
+            {"value": value, "version": choices.botocore_version(), "hint": hint,
+             "env": choices.EXTRA_REGIONS_ENV, "example": value if _REGION_SHAPE.fullmatch(value) else "xx-new-1"},
         )
     return value
+
+
+_REGION_SHAPE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 
 
 Region = Annotated[str, AfterValidator(_region)]
 
 
 # Terraform version constraints: comma-separated "OP VERSION" items.
-_CONSTRAINT_RE = re.compile(r"^\s*(=|!=|>|>=|<|<=|~>)?\s*v?\d+(\.\d+){0,2}(-[0-9A-Za-z.]+)?\s*$")
+_CONSTRAINT_RE = re.compile(r" *(=|!=|>|>=|<|<=|~>)? *v?[0-9]+(\.[0-9]+){0,2}(-[0-9A-Za-z.]+)? *")
 
 
 def _version_constraint(value: str) -> str:
-    if not value or not all(_CONSTRAINT_RE.match(part) for part in value.split(",")):
+    if not value or not all(_CONSTRAINT_RE.fullmatch(part) for part in value.split(",")):
         raise _fail(
             "version_constraint",
             "{value!r} is not a Terraform version constraint; expected e.g. '>= 1.6.0' or '~> 5.0'",
@@ -170,11 +203,13 @@ def _version_constraint(value: str) -> str:
 
 
 VersionConstraint = Annotated[str, AfterValidator(_version_constraint)]
-_ACTION_RE = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*?]+$")
+# Service prefixes any case (IAM matches them case-insensitively); action names may hold
+# hyphens (vpc-lattice:AssociateViaAWSService-EventsAndStates).
+_ACTION_RE = re.compile(r"[A-Za-z0-9-]+:[A-Za-z0-9*?-]+")
 
 
 def _action(value: str) -> str:
-    if value != "*" and not _ACTION_RE.match(value):
+    if value != "*" and not _ACTION_RE.fullmatch(value):
         raise _fail(
             "action",
             "{value!r} is not an IAM action; expected service:Action (e.g. s3:GetObject, "
@@ -185,19 +220,28 @@ def _action(value: str) -> str:
 
 
 def _resource(value: str) -> str:
-    if value != "*" and not value.startswith("arn:"):
-        raise _fail(
-            "resource", "{value!r} is not a resource; expected an ARN (arn:...) or '*'",
-            {"value": value},
-        )
+    from .arns import arn_problem
+
+    if value == "*":
+        return value
+    why = arn_problem(value)
+    if why:
+        raise _fail("resource", "{value!r} is not a resource: {why}; expected an ARN "
+                    "(arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE, e.g. arn:aws:s3:::my-bucket/*) or '*'",
+                    {"value": value, "why": why})
     return value
 
 
 def _endpoint(value: str) -> str:
-    if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+    from .arns import endpoint_problem
+
+    why = endpoint_problem(value)
+    if why:
         raise _fail(
-            "endpoint", "{value!r} is not a URL; expected e.g. http://127.0.0.1:5000",
-            {"value": value},
+            "endpoint", "{value!r} is not a URL tfiam can use: it {why}; expected a base URL such as "
+            "http://127.0.0.1:5000 "
+            "(http or https, a host, an optional port, no path)",
+            {"value": value, "why": why},
         )
     return value
 
@@ -267,13 +311,13 @@ def _must_encrypt(value: bool) -> bool:
 
 
 _KMS_RE = re.compile(
-    rf"^(arn:{_PARTITION}:kms:[a-z0-9-]+:\d{{12}}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
-    r"|alias/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$"
+    rf"(arn:{_PARTITION}:kms:[a-z0-9-]+:[0-9]{{12}}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
+    r"|alias/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
 )
 
 
 def _kms_key(value: str) -> str:
-    if not _KMS_RE.match(value):
+    if not _KMS_RE.fullmatch(value):
         raise _fail(
             "kms_key",
             "{value!r} is not a KMS key; expected a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), "
@@ -286,6 +330,30 @@ def _kms_key(value: str) -> str:
 def _profile_name(value: str) -> str:
     if not value.strip():
         raise _fail("profile", "is empty; name a profile from your AWS config, or use null for provider.profile")
+    if value != value.strip() or not all(c.isprintable() for c in value) or any(c in value for c in "[]"):
+        raise _fail("profile", "{value!r} cannot be a profile name in an AWS config file (spaces at either "
+                    "end, a control character or a bracket)", {"value": value})
+    return value
+
+
+def _workspace_path(value: str) -> str:
+    """What the OS accepts as a folder path: refused here rather than as an OSError later."""
+    why = None
+    if not value.strip():
+        why = "is empty"
+    elif "\x00" in value:
+        why = "has a NUL character"
+    elif any(unicodedata.category(c) == "Cc" for c in value):
+        why = "has a control character"
+    elif len(value.encode("utf-8")) > 4095:
+        why = "is longer than 4095 bytes"
+    else:
+        long = [part for part in value.split("/") if len(part.encode("utf-8")) > 255]
+        if long:
+            why = f"has a folder name of {len(long[0].encode('utf-8'))} bytes (at most 255)"
+    if why:
+        raise _fail("workspace", "{value!r} {why}; the workspace is a folder path, relative to the answers file",
+                    {"value": value, "why": why})
     return value
 
 
@@ -331,4 +399,5 @@ def _nonempty_list(what: str):
 
 
 Action = Annotated[str, AfterValidator(_action)]
+WorkspacePath = Annotated[str, AfterValidator(_workspace_path)]
 Resource = Annotated[str, AfterValidator(_resource)]

@@ -9,7 +9,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import secrets
-from ..answers import Answers, AnswersError, Problem
+from ..answers import Answers, AnswersError, Problem, pgp_key_reference
 from ..aws import preflight, verify
 from ..aws.clients import error_text
 from ..aws.expected import Check, Expected
@@ -30,19 +30,27 @@ def with_endpoint(answers: Answers, endpoint: str) -> Answers:
     return answers.model_copy(update={"provider": answers.provider.model_copy(update={"endpoint": endpoint})})
 
 
+class KeyAbsent(AnswersError):
+    """The answers' PGP key is not in the keyring (the one case the sandbox's key stands in for)."""
+
+
 def resolve_pgp_key(answers: Answers) -> secrets.PublicKey | None:
     """The operator's public key for the answers, or None when no secret is created.
+    A key file is read relative to the answers file (:func:`pgp_key_reference`).
 
     A key that is missing or cannot encrypt is an answers problem (exit 3, nothing written).
     """
     auth = answers.authentication
     if not (auth.access_key or auth.console):
         return None
-    assert auth.pgp_key is not None  # the model requires it
+    ref = pgp_key_reference(answers)
+    assert ref is not None  # the model requires it
     try:
-        return secrets.require_encryption_key(secrets.find_public_key(auth.pgp_key))
+        return secrets.require_encryption_key(secrets.find_public_key(ref))
     except secrets.GpgNotFound:
         raise
+    except secrets.KeyNotFound as exc:
+        raise KeyAbsent([Problem(field="authentication.pgp_key", message=str(exc))]) from None
     except secrets.PgpError as exc:
         raise AnswersError([Problem(field="authentication.pgp_key", message=str(exc))]) from None
 
@@ -91,7 +99,9 @@ class Pipeline:
         workspace folder can be written.  Raises AnswersError (nothing written)."""
         try:
             self.pgp_key = resolve_pgp_key(self.answers)
-        except AnswersError:
+        except KeyAbsent:
+            # Only an absent key: one that is expired, revoked or cannot encrypt is the same
+            # error with --sandbox as without, or the operator would learn of it on real AWS.
             if not self.sandbox:
                 raise
             self.pgp_key = sandbox_keys.sandbox_key()

@@ -9,13 +9,14 @@ The names below are the room's public face, for ``from tfiam_tui.engine import s
 """
 
 from .decrypt import decrypt
-from .gpg import DecryptError, GpgNotFound, PgpError, gpg_home
+from .gpg import DecryptError, GpgNotFound, KeyNotFound, PgpError, gpg_home
 from .keys import PublicKey, create_key, find_public_key, list_keys, require_encryption_key
 from .recipients import WILDCARD_KEY_ID, RecipientsError, encrypted_to, recipient_key_ids, recipient_mismatch
 
 __all__ = [
     "DecryptError",
     "GpgNotFound",
+    "KeyNotFound",
     "PgpError",
     "PublicKey",
     "RecipientsError",

@@ -34,6 +34,10 @@ class PgpError(Exception):
     """A PGP key or gpg problem, worded for the operator: what was asked, what is wrong, what to do."""
 
 
+class KeyNotFound(PgpError):
+    """No key in the keyring matches the reference (the key is simply absent)."""
+
+
 class GpgNotFound(PgpError):
     """The ``gpg`` program is missing or does not run."""
 

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from email.utils import parseaddr
 from pathlib import Path
 
-from .gpg import PgpError, _discard_home, _Gpg, _gpg_says, _home, _open, _where
+from .gpg import KeyNotFound, PgpError, _discard_home, _Gpg, _gpg_says, _home, _open, _where
 
 # Validity letters (field 2 of gpg's colon listing) that make a key, subkey or user id unusable:
 # invalid, disabled, revoked, expired.
@@ -252,7 +252,7 @@ def find_public_key(ref: str, *, gnupghome: str | os.PathLike | None = None) -> 
     g = _open(home)
     found = [k for k in _listing(g) if _matches(kind, value, k)]
     if not found:
-        raise PgpError(
+        raise KeyNotFound(
             f"pgp_key {ref!r}: no public key in {_where(home)}; "
             "import it with gpg --import or give a path to a public key file"
         )

@@ -1,0 +1,177 @@
+"""What tfiam accepts, AWS accepts: values that look valid but that IAM or Terraform
+refuse later (a trailing newline, a Unicode digit, a region that does not exist, two
+policies of one name, a quota IAM enforces) are refused at once, naming the field and
+the rule; real values that look odd (hyphenated actions, IAM:PassRole, opt-in regions)
+go through.  The hostile YAML cases are in test_answers_yaml.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_answers import STMT, base, problems, with_
+from tfiam_tui.engine import answers as A
+
+POLICY = "permissions.groups[0].custom_policy"
+
+
+def statement(**changes) -> dict:
+    return {"effect": "Allow", "actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::b/*"], **changes}
+
+
+def groups(*names: str, **extra) -> list[dict]:
+    return [{"name": n, **extra} for n in names]
+
+
+HOSTILE = [
+    # (path, value, field named, words of the rule)
+    ("provider.region", "eu-moon-1", "provider.region", "TFIAM_EXTRA_REGIONS"),
+    ("provider.region", "eu-centrl-1", "provider.region", "did you mean eu-central-1?"),
+    ("provider.region", "eu-central-1\n", "provider.region", "not an AWS region"),
+    ("user.path", "/ci/\n", "user.path", "not an IAM path"),
+    ("user.permissions_boundary", "arn:aws:iam::aws:policy/PowerUserAccess\n", "user.permissions_boundary",
+     "not a policy ARN"),
+    ("user.permissions_boundary", "arn:aws:iam::١٢٣٤٥٦٧٨٩٠١٢:policy/b", "user.permissions_boundary",
+     "not a policy ARN"),  # Arabic-Indic digits: \d matched them
+    ("user.permissions_boundary", "arn:aws:iam::aws:policy/ViewOnlyAccess", "user.permissions_boundary",
+     "did you mean arn:aws:iam::aws:policy/job-function/ViewOnlyAccess?"),
+    ("user.permissions_boundary", "arn:aws:iam::aws:policy/PowerUserAcess", "user.permissions_boundary",
+     "did you mean arn:aws:iam::aws:policy/PowerUserAccess?"),
+    ("provider.endpoint", "http://127.0.0.1:5000\n", "provider.endpoint", "control character"),
+    ("provider.endpoint", "http://127.0.0.1:5000/moto", "provider.endpoint", "has a path"),
+    ("provider.endpoint", "http://user:pw@127.0.0.1:5000", "provider.endpoint", "password"),
+    ("provider.endpoint", "http://127.0.0.1:99999", "provider.endpoint", "not a URL"),
+    ("provider.terraform_version", ">=\u00a01.6.0", "provider.terraform_version", "version constraint"),
+    ("provider.terraform_version", ">= 1.6.0\n", "provider.terraform_version", "version constraint"),
+    ("provider.terraform_version", ">= ١.6", "provider.terraform_version", "version constraint"),
+    ("provider.profile", "ops\n", "provider.profile", "control character"),
+    ("user.tags", {"Owner": "a", "owner": "b"}, "user.tags", "differ only in case"),
+    ("workspace", "ws\x00evil", "workspace", "NUL"),
+    ("workspace", "a/" + "x" * 256, "workspace", "255"),
+    ("workspace", "ws\n", "workspace", "control character"),
+    (f"{STMT}.resources", ["arn:"], f"{STMT}.resources[0]", "six parts"),
+    (f"{STMT}.resources", ["arn:whatever"], f"{STMT}.resources[0]", "six parts"),
+    (f"{STMT}.resources", ["arn:amazon:s3:::b"], f"{STMT}.resources[0]", "not an AWS partition"),
+    (f"{STMT}.resources", ["arn:aws:S3:::b"], f"{STMT}.resources[0]", "service namespace"),
+    (f"{STMT}.resources", ["arn:aws:s3:::"], f"{STMT}.resources[0]", "resource part is empty"),
+    (f"{STMT}.resources", ["arn:aws:ec2:eu-moon-1:123456789012:instance/*"], f"{STMT}.resources[0]",
+     "not an AWS region"),
+    (f"{STMT}.resources", ["arn:aws:ec2:eu-west-1:12345:instance/*"], f"{STMT}.resources[0]", "12 digits"),
+    (f"{STMT}.resources", ["arn:aws:s3:::b/x\n"], f"{STMT}.resources[0]", "Latin-1"),
+    (f"{STMT}.resources", ["arn:aws:s3:::b/東"], f"{STMT}.resources[0]", "Latin-1"),
+    (f"{STMT}.actions", ["s3:GetObject\n"], f"{STMT}.actions[0]", "not an IAM action"),
+    (f"{STMT}.actions", ["s3:Get\u0661"], f"{STMT}.actions[0]", "not an IAM action"),
+    (f"{STMT}.sid", "One\n", f"{STMT}.sid", "letters and digits"),
+    (f"{POLICY}.statements", [statement(sid="A"), statement(sid="A")], f"{POLICY}.statements[1].sid", "used twice"),
+    (f"{POLICY}.statements", [statement(actions=[f"s3:GetObjectVersionTagging{i}" for i in range(250)])],
+     f"{POLICY}.statements", "IAM allows 6144"),
+    ("permissions.groups[0].managed_policies", ["arn:aws:iam::aws:policy/ReadOnlyAccess"] * 2,
+     "permissions.groups[0].managed_policies[1]", "listed twice"),
+    ("permissions.user_managed_policies", ["arn:aws:iam::aws:policy/ReadOnlyAccess"] * 2,
+     "permissions.user_managed_policies[1]", "listed twice"),
+    ("permissions.groups[0].managed_policies", [f"arn:aws:iam::123456789012:policy/p{i}" for i in range(21)],
+     "permissions.groups[0].managed_policies", "at most 20"),
+    ("permissions.groups", groups(*[f"g{i}" for i in range(11)]), "permissions", "at most 10"),
+    ("permissions.groups", [{"name": "a", "custom_policy": {"name": "same", "statements": [statement()]}},
+                            {"name": "b", "custom_policy": {"name": "SAME", "statements": [statement()]}}],
+     "permissions.groups[1].custom_policy.name", "another custom policy"),
+]
+
+
+@pytest.mark.parametrize("path,value,field,words", HOSTILE, ids=[f"{h[0]}={str(h[1])[:24]!r}" for h in HOSTILE])
+def test_looks_valid_but_aws_would_refuse_it(path, value, field, words):
+    found = problems(with_(path, value))
+    assert any(p.field == field and words in p.message for p in found), found
+
+
+def enforcing_mfa(data: dict) -> dict:
+    data["authentication"] = {"console": True, "enforce_mfa": True, "pgp_key": "op@example.com"}
+    return data
+
+
+def test_the_names_enforce_mfa_creates_are_taken():
+    clash = enforcing_mfa(with_("permissions.groups[0].name", "ci-bot-mfa-required"))
+    assert "enforce_mfa" in {p.field: p.message for p in problems(clash)}["permissions.groups[0].name"]
+    existing = enforcing_mfa(with_("permissions.existing_groups", ["CI-BOT-MFA-REQUIRED"]))
+    assert "enforce_mfa" in {p.field: p.message for p in problems(existing)}["permissions.existing_groups[0]"]
+    policy = enforcing_mfa(with_(f"{POLICY}.name", "ci-bot-mfa-required"))
+    assert "enforce_mfa" in {p.field: p.message for p in problems(policy)}[f"{POLICY}.name"]
+    # without enforce_mfa the name is free
+    assert A.parse(with_("permissions.groups[0].name", "ci-bot-mfa-required"))
+
+
+def test_ten_groups_counting_the_mfa_group():
+    nine = with_("permissions.groups", groups(*[f"g{i}" for i in range(9)]))
+    assert A.parse(nine)  # nine groups; and the tenth is the MFA group:
+    assert A.parse(enforcing_mfa(with_("permissions.groups", groups(*[f"g{i}" for i in range(9)]))))
+    found = problems(enforcing_mfa(with_("permissions.groups", groups(*[f"g{i}" for i in range(10)]))))
+    assert any("11 groups (enforce_mfa adds one)" in p.message for p in found), found
+
+
+GENUINE = [
+    (f"{STMT}.actions", ["vpc-lattice:AssociateViaAWSService-EventsAndStates"]),
+    (f"{STMT}.actions", ["IAM:PassRole", "S3:getobject"]),
+    (f"{STMT}.resources", ["arn:aws:iam::123456789012:role/${aws:username}-*"]),
+    (f"{STMT}.resources", ["arn:aws:s3:::acme-*/home/${aws:username}/*"]),
+    (f"{STMT}.resources", ["arn:aws:ec2:*:*:instance/*", "arn:*:logs:eu-west-?:123456789012:log-group:a:*"]),
+    (f"{STMT}.resources", ["arn:aws-us-gov:s3:::gov-bucket", "arn:aws:s3:::bücket-café"]),
+    ("provider.region", "ap-east-2"),  # listed in botocore's partitions.json before its endpoints.json
+    ("provider.region", "me-central-1"),  # opt-in
+    ("provider.endpoint", "https://iam.internal.example:8443/"),
+    ("provider.endpoint", "http://[::1]:5000"),
+    ("user.permissions_boundary", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"),
+    ("user.permissions_boundary", "arn:aws:iam::aws:policy/BrandNewPolicyFrom2027"),  # unknown, nothing close: lint warns
+    ("user.tags", {"Owner": "a", "Team": "b"}),
+    ("workspace", "../state/ci-bot"),
+    ("permissions.groups[0].managed_policies", [f"arn:aws:iam::123456789012:policy/p{i}" for i in range(20)]),
+    (f"{POLICY}.statements", [statement(sid="A"), statement(sid="B"), statement()]),
+    ("permissions.groups", groups(*[f"g{i}" for i in range(10)])),
+]
+
+
+@pytest.mark.parametrize("path,value", GENUINE, ids=[f"{g[0]}={str(g[1])[:24]!r}" for g in GENUINE])
+def test_real_values_that_look_odd_are_accepted(path, value):
+    assert A.parse(with_(path, value))
+
+
+def test_every_catalogued_action_is_accepted():
+    from tfiam_tui.engine.policy.catalogue import catalogue
+
+    names = sorted(info.name for info in catalogue()._info.values())
+    data = with_(f"{POLICY}.statements", [statement(actions=names[i:i + 900]) for i in range(0, len(names), 900)])
+    found = problems(data)  # the policy is far over 6,144 characters; no action is refused
+    assert not [p for p in found if ".actions[" in p.field], found[:3]
+
+
+def test_a_region_newer_than_botocore_goes_through_when_named(monkeypatch):
+    assert problems(with_("provider.region", "xx-new-1"))
+    monkeypatch.setenv("TFIAM_EXTRA_REGIONS", "xx-new-1, yy-new-2")
+    assert A.parse(with_("provider.region", "xx-new-1")).provider.region == "xx-new-1"
+
+
+def test_the_policy_size_counts_what_iam_counts():
+    from tfiam_tui.engine.answers.limits import MANAGED_POLICY_CHARS, policy_size
+
+    loaded = A.parse(base())
+    statements = loaded.permissions.groups[0].custom_policy.statements
+    compact = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetCallerIdentity"],"Resource":["*"]}]}'
+    assert policy_size(statements) == len(compact)
+    # right at the limit is fine, one character over is not
+    filler = "arn:aws:s3:::" + "b" * 20
+    one = [statement(resources=[filler])]
+    size = policy_size(A.parse(with_(f"{POLICY}.statements", one)).permissions.groups[0].custom_policy.statements)
+    pad = MANAGED_POLICY_CHARS - size
+    exact = [statement(resources=[filler + "x" * pad])]
+    assert A.parse(with_(f"{POLICY}.statements", exact))
+    over = [statement(resources=[filler + "x" * (pad + 1)])]
+    assert problems(with_(f"{POLICY}.statements", over))
+
+
+def test_every_front_gets_the_same_message_for_the_same_value():
+    """validate and replay load files; the wizard and ask parse what was typed: one model."""
+    import yaml
+
+    data = with_("provider.region", "eu-moon-1")
+    from_file = problems(data)
+    with pytest.raises(A.AnswersError) as typed:
+        A.loads(yaml.safe_dump(data))
+    assert [str(p) for p in typed.value.problems] == [str(p) for p in from_file]
