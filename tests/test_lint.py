@@ -230,6 +230,8 @@ ANSWER_TRIGGERS = [
      "TFIAM008", "warning", "permissions.groups[0].managed_policies[0]"),
     ({"permissions__user_managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]},
      "TFIAM050", "warning", "permissions.user_managed_policies[0]"),
+    ({"permissions__user_managed_policies": [f"arn:aws:iam::123456789012:policy/p{i}" for i in range(11)]},
+     "TFIAM054", "warning", "permissions.user_managed_policies"),
     ({"authentication__console": True, "authentication__enforce_mfa": True},
      "TFIAM051", "warning", "authentication"),
     ({"authentication__console": True, "authentication__access_key": False},
@@ -258,6 +260,7 @@ ANSWER_NEAR_MISSES = [
      {"TFIAM051", "TFIAM052", "TFIAM053"}),
     ({"user__tags": {"owner": "team", "PURPOSE": "x", "expiry": "2026-01-15"}}, {"TFIAM060", "TFIAM061", "TFIAM062"}),
     ({"user__tags": {"Owner": "t", "Purpose": "x", "Expiry": "2026-06-30T00:00:00Z"}}, {"TFIAM061", "TFIAM062"}),
+    ({"permissions__user_managed_policies": [f"arn:aws:iam::123456789012:policy/p{i}" for i in range(10)]}, {"TFIAM054"}),
 ]
 
 

@@ -52,6 +52,7 @@ RULES: dict[str, Rule] = {
         Rule("TFIAM051", "console password and access key on one user", "warning"),
         Rule("TFIAM052", "console user without MFA enforcement", "warning", ("AWS-0123",)),
         Rule("TFIAM053", "MFA enforcement on an access key", "warning"),
+        Rule("TFIAM054", "more managed policies than IAM's default quota", "warning"),
         Rule("TFIAM060", "review tag missing (Owner, Purpose, Expiry)", "warning"),
         Rule("TFIAM061", "Expiry tag in the past", "warning"),
         Rule("TFIAM062", "Expiry tag is not a date", "warning"),

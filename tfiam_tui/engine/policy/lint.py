@@ -158,6 +158,9 @@ def _backend_findings(backend: Any) -> list[Finding]:
     return found
 
 
+_ATTACHED_DEFAULT_QUOTA = 10  # managed policies per user or group, adjustable up to 20
+
+
 def lint(answers: Any, *, today: dt.date | None = None) -> list[Finding]:
     """Every rule over a validated :class:`~.answers.Answers`.  ``today`` is for the
     Expiry rule (default: the local date)."""
@@ -185,6 +188,12 @@ def lint(answers: Any, *, today: dt.date | None = None) -> list[Finding]:
         found.append(_finding("TFIAM050", path, f"{arn} is attached to the user directly",
                               "attach it to a group (permissions.groups[].managed_policies) and put the user in it"))
     found.extend(_lint_stmts(every, cat, own))
+    attached = [(f"permissions.groups[{gi}].managed_policies", g.managed_policies) for gi, g in enumerate(perm.groups)]
+    for path, arns in [*attached, ("permissions.user_managed_policies", perm.user_managed_policies)]:
+        if len(arns) > _ATTACHED_DEFAULT_QUOTA:  # over 20 the answers are refused
+            found.append(_finding("TFIAM054", path, f"{len(arns)} managed policies attached here; IAM's default quota "
+                                  f"is {_ATTACHED_DEFAULT_QUOTA}", "ask AWS for the quota increase (up to 20) before "
+                                  "the apply, or merge the policies into a custom one", severity="warning"))
 
     if auth.console and auth.access_key:
         found.append(_finding("TFIAM051", "authentication",
