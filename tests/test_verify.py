@@ -18,6 +18,7 @@ IAM_CHANGE_PASSWORD = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 # Strings a careless template would mangle: quotes, backslashes, Terraform
 # interpolation, HTML, percent signs, non-ASCII.
 HOSTILE_RESOURCE = 'arn:aws:s3:::bucket/"quoted"\\back/${var.x}/%{if}/<b>&amp;/ünïcødé/*'
+EFFECTIVE = "effective permissions (linted as read from AWS)"
 HOSTILE_DESCRIPTION = 'Reads "the" bucket \\ ${not_interpolated} %{nor_this} <i>&</i> Zoë ¶'
 
 
@@ -92,7 +93,7 @@ def built(moto_iam) -> Built:
     moto_iam.add_user_to_group(GroupName=group, UserName=user)
     moto_iam.add_user_to_group(GroupName=existing, UserName=user)
     moto_iam.attach_user_policy(UserName=user, PolicyArn=IAM_CHANGE_PASSWORD)
-    moto_iam.create_login_profile(UserName=user, Password="Sandbox-Only-Password-1!")
+    moto_iam.create_login_profile(UserName=user, Password="Sandbox-Only-Password-1!", PasswordResetRequired=True)
     key = moto_iam.create_access_key(UserName=user)["AccessKey"]
     return Built(expected, (key["AccessKeyId"], key["SecretAccessKey"]), group, custom_arn)
 
@@ -121,7 +122,10 @@ def test_correct_user_passes_every_check_in_order(built, moto_endpoint):
         f"group {built.group} has its policies attached",
         f"custom policy {custom} says exactly what was asked",
         "policies attached to the user directly",
+        "no inline policies on the user or tfiam's groups",
+        "effective permissions (linted as read from AWS)",
         "console login profile",
+        "console password must be changed at first sign-in",
         "access key exists and is active",
         "access key works (STS GetCallerIdentity)",
     ]
@@ -150,9 +154,14 @@ def test_detached_group_policy_fails_that_groups_check(built, moto_iam, moto_end
 
     failed = _failed(_verify(built, moto_endpoint))
 
-    assert list(failed) == [f"group {built.group} has its policies attached"]
+    # PowerUserAccess, now a grant the answers did not ask for, is linted as read: its
+    # escalations fail the effective permissions too.
+    assert list(failed) == [f"group {built.group} has its policies attached", EFFECTIVE]
+    assert f"{POWER_USER} attached to group {built.group}: Statement[0]" in failed[EFFECTIVE]
+    assert "privilege escalation" in failed[EFFECTIVE] and "(TFIAM020)" in failed[EFFECTIVE]
     assert failed[f"group {built.group} has its policies attached"] == (
-        f"missing {READ_ONLY}; unexpected {POWER_USER}"
+        f"missing {READ_ONLY}; unexpected policies: {POWER_USER} (not in the answers; remove: "
+        f"aws iam detach-group-policy --group-name {built.group} --policy-arn {POWER_USER})"
     )
 
 

@@ -57,6 +57,7 @@ class Expected:
     existing_groups: list[str] = field(default_factory=list)  # joined, not managed
     user_policy_arns: list[str] = field(default_factory=list)
     login_profile: bool = False
+    password_reset_required: bool = True  # the answers' default; compared only while the password is unused
     access_key: bool = False
 
     @classmethod
@@ -84,6 +85,7 @@ class Expected:
             existing_groups=list(answers.permissions.existing_groups),
             user_policy_arns=list(answers.permissions.user_managed_policies),
             login_profile=answers.authentication.console,
+            password_reset_required=answers.authentication.password_reset_required,
             access_key=answers.authentication.access_key,
         )
 

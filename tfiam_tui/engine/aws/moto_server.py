@@ -58,6 +58,11 @@ def install_iam_gaps() -> None:
        groups), a group that still has members or policies, and a managed policy that
        is still attached.  AWS refuses each with ``DeleteConflict``; so does the
        sandbox now, so a workspace that destroys in the wrong order fails here too.
+    d. **A login profile's PasswordResetRequired.**  moto's CreateLoginProfile drops
+       the flag (GetLoginProfile says false whatever was asked), and UpdateLoginProfile
+       without ``Password`` deletes the password (moto stores ``None``), and without
+       ``PasswordResetRequired`` clears the flag.  The sandbox keeps what was sent and
+       leaves alone what was not, as AWS does, so verifying the flag means something.
     """
     global _installed
     if _installed:
@@ -205,7 +210,39 @@ def install_iam_gaps() -> None:
     backend_cls.delete_group = delete_group
     backend_cls.delete_policy = delete_policy
 
+    # ---- (d) PasswordResetRequired on login profiles ----------------------------
+    def response_create_login_profile(self: Any) -> Any:
+        user = self.backend.create_login_profile(self._get_param("UserName"), self._get_param("Password"))
+        user.password_reset_required = bool(_flag(self._get_param("PasswordResetRequired")))
+        profile = {"UserName": user.name, "CreateDate": user.create_date, "PasswordResetRequired": user.password_reset_required}
+        return ActionResult({"LoginProfile": profile})
+
+    original_update_login_profile = backend_cls.update_login_profile
+
+    def update_login_profile(self: Any, user_name: str, password: str | None, reset: bool | None) -> Any:
+        user = self.get_user(user_name)
+        kept = (user.password if password is None else password, user.password_reset_required if reset is None else reset)
+        return original_update_login_profile(self, user_name, *kept)
+
+    def response_update_login_profile(self: Any) -> Any:
+        self.backend.update_login_profile(
+            self._get_param("UserName"), self._get_param("Password"), _flag(self._get_param("PasswordResetRequired"))
+        )
+        return EmptyResult()
+
+    backend_cls.update_login_profile = update_login_profile
+    IamResponse.create_login_profile = response_create_login_profile
+    IamResponse.update_login_profile = response_update_login_profile
+
     _installed = True
+
+
+def _flag(value: Any) -> bool | None:
+    """A boolean request parameter as moto hands it over (a bool, or the query string's
+    "true"/"false"); None when it was not sent."""
+    if value is None or isinstance(value, bool):
+        return value
+    return str(value).lower() == "true"
 
 
 _state_gaps_installed = False

@@ -5,15 +5,21 @@ boto3, the same API the provider uses) and produces a checklist.  Each check is 
 :class:`Check`; a failed API call becomes a failed check carrying the error, never
 a traceback, and no check ever carries a secret.
 
+It looks at everything that gives the user permissions, not only at what the answers
+name (:mod:`.permissions`, :mod:`.grants`): every group the user is in, inline and
+attached policies on the user and on tfiam's groups, the permissions boundary, the
+console password and its reset flag, the access keys; and it lints the effective
+permissions as read (:mod:`.effective`).  Anything the answers did not ask for fails,
+named, with the AWS CLI command that removes it.
+
     checks = verify(Expected.from_answers(answers), region="eu-central-1")
     print(format_checklist(checks))
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import boto3
@@ -21,31 +27,14 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .clients import aws_session, error_text, paged
-from .expected import Check, Expected, ExpectedCustomPolicy, ExpectedGroup, normalize_policy
+from .expected import Check, Expected
+from .grants import IamReader
+from .grants import cli as _cli
+from .permissions import permission_checks
+from .permissions import probe as _run
 
 # Error codes meaning "this new access key is not known everywhere yet".
 _KEY_NOT_YET_VALID = {"InvalidClientTokenId", "SignatureDoesNotMatch", "AuthFailure"}
-
-
-def _run(name: str, probe: Callable[[], tuple[bool, str]]) -> Check:
-    """Run one probe; an AWS or SDK error becomes a failed check with the error."""
-    try:
-        ok, detail = probe()
-    except (ClientError, BotoCoreError, ValueError, KeyError) as exc:
-        return Check(name, False, error_text(exc))
-    return Check(name, ok, detail)
-
-
-def _diff_sets(what: str, expected: set[str], actual: set[str]) -> tuple[bool, str]:
-    missing, extra = sorted(expected - actual), sorted(actual - expected)
-    if not missing and not extra:
-        return True, ", ".join(sorted(actual)) or f"no {what}"
-    parts = []
-    if missing:
-        parts.append("missing " + ", ".join(missing))
-    if extra:
-        parts.append("unexpected " + ", ".join(extra))
-    return False, "; ".join(parts)
 
 
 def verify(
@@ -119,73 +108,14 @@ def verify(
 
     checks.append(_run("permissions boundary", boundary))
 
-    want_groups = set(expected.groups) | set(expected.existing_groups)
+    reader = IamReader(iam, user_name)
+    checks.extend(permission_checks(reader, expected))
 
-    def membership() -> tuple[bool, str]:
-        actual = {g["GroupName"] for g in paged(iam, "list_groups_for_user", "Groups", UserName=user_name)}
-        missing = sorted(want_groups - actual)
-        if missing:
-            return False, f"not a member of {', '.join(missing)}"
-        return True, "member of " + (", ".join(sorted(actual)) or "no groups")
-
-    checks.append(_run("group membership", membership))
-
-    for group_name, group in expected.groups.items():
-        attached: dict[str, str] = {}  # policy name -> ARN, filled by the first probe
-
-        def group_policies(group_name: str = group_name, group: ExpectedGroup = group,
-                           attached: dict[str, str] = attached) -> tuple[bool, str]:
-            for p in paged(iam, "list_attached_group_policies", "AttachedPolicies", GroupName=group_name):
-                attached[p["PolicyName"]] = p["PolicyArn"]
-            want = set(group.managed_policy_arns)
-            actual = set(attached.values())
-            if group.custom_policy is not None:
-                custom_arn = attached.get(group.custom_policy.name)
-                if custom_arn is None:
-                    want.add(f"(custom policy {group.custom_policy.name})")
-                else:
-                    want.add(custom_arn)
-            return _diff_sets("policies", want, actual)
-
-        checks.append(_run(f"group {group_name} has its policies attached", group_policies))
-
-        if group.custom_policy is not None and group.custom_policy.document is not None:
-            custom = group.custom_policy
-
-            def custom_document(custom: ExpectedCustomPolicy = custom,
-                                attached: dict[str, str] = attached) -> tuple[bool, str]:
-                arn = attached.get(custom.name)
-                if arn is None:
-                    return False, f"no policy named {custom.name} is attached to the group"
-                policy = iam.get_policy(PolicyArn=arn)["Policy"]
-                version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
-                actual = normalize_policy(version["PolicyVersion"]["Document"])
-                want = normalize_policy(custom.document)
-                problems = []
-                if actual != want:
-                    problems.append(
-                        f"document differs: expected {json.dumps(want, ensure_ascii=False)}, "
-                        f"found {json.dumps(actual, ensure_ascii=False)}"
-                    )
-                if policy.get("Description", "") != custom.description:
-                    problems.append(
-                        f"description is {policy.get('Description', '')!r}, expected {custom.description!r}"
-                    )
-                if problems:
-                    return False, "; ".join(problems)
-                return True, f"{arn} (version {policy['DefaultVersionId']})"
-
-            checks.append(_run(f"custom policy {custom.name} says exactly what was asked", custom_document))
-
-    def user_policies() -> tuple[bool, str]:
-        actual = {p["PolicyArn"] for p in paged(iam, "list_attached_user_policies", "AttachedPolicies", UserName=user_name)}
-        return _diff_sets("policies", set(expected.user_policy_arns), actual)
-
-    checks.append(_run("policies attached to the user directly", user_policies))
+    login: dict[str, Any] = {}  # the login profile, once read
 
     def login_profile() -> tuple[bool, str]:
         try:
-            iam.get_login_profile(UserName=user_name)
+            login.update(iam.get_login_profile(UserName=user_name)["LoginProfile"])
             present = True
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
@@ -193,9 +123,33 @@ def verify(
             present = False
         if present == expected.login_profile:
             return True, "console password set" if present else "no console password, as expected"
-        return False, "console password exists but was not asked for" if present else "no console password"
+        if present:
+            fix = _cli("aws", "iam", "delete-login-profile", "--user-name", user_name)
+            return False, f"console password exists but was not asked for (remove: {fix})"
+        return False, "no console password"
 
     checks.append(_run("console login profile", login_profile))
+
+    def password_reset() -> tuple[bool, str]:
+        want = expected.password_reset_required
+        used = (user or iam.get_user(UserName=user_name)["User"]).get("PasswordLastUsed")
+        if used is not None:
+            # AWS clears PasswordResetRequired once the user has set a new password, and setting
+            # one takes a sign-in, which records PasswordLastUsed: from then on the flag says what
+            # the user did, not what tfiam asked for, so a false there is no fault.
+            when = used.date().isoformat() if hasattr(used, "date") else str(used)
+            return True, f"not compared: the password was used ({when}); AWS clears the flag once it is changed"
+        actual = bool(login.get("PasswordResetRequired"))
+        if actual == want:
+            return True, ("the user must choose a new password at first sign-in" if want
+                          else "no new password required at first sign-in, as asked")
+        flag = "--password-reset-required" if want else "--no-password-reset-required"
+        fix = _cli("aws", "iam", "update-login-profile", "--user-name", user_name, flag)
+        return False, f"PasswordResetRequired is {str(actual).lower()}, expected {str(want).lower()} (set it: {fix})"
+
+    if expected.login_profile and login:
+        checks.append(_run("console password must be changed at first sign-in" if expected.password_reset_required
+                           else "console password reset not required", password_reset))
 
     if expected.access_key or access_key is not None:
 
@@ -214,7 +168,8 @@ def verify(
         keys = [k["AccessKeyId"] for k in paged(iam, "list_access_keys", "AccessKeyMetadata", UserName=user_name)]
         stray = [k for k in keys if k != managed_key_id]
         if stray:
-            fix = "; ".join(f"aws iam delete-access-key --user-name {user_name} --access-key-id {k}" for k in stray)
+            fix = "; ".join(_cli("aws", "iam", "delete-access-key", "--user-name", user_name, "--access-key-id", k)
+                            for k in stray)
             return False, (
                 f"{', '.join(stray)} not managed by this workspace (left by an interrupted apply, or made by "
                 f"hand); nobody holds its secret through tfiam. Delete it if it is not in use: {fix}"

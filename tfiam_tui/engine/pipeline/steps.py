@@ -200,6 +200,7 @@ class Pipeline:
     def plan(self) -> Iterator:
         """Plan once, into this run's own plan file, which apply() will apply.  Fills
         ``self.summary`` and, when there is something to apply, ``self.review``."""
+        workspace.check_target(self.workspace_dir, self.owner())  # a file planted since the write is refused too
         plans.sweep(self.workspace_dir)
         self.discard_plan()
         self.plan_file = plans.new_plan_file(self.workspace_dir)

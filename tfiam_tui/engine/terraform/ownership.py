@@ -29,8 +29,11 @@ FORMAT = 2
 IAM_USER = "iam-user"
 STATE_BACKEND = "state-backend"
 
-# Files terraform reads on its own in a root module: a stray one changes what is applied.
-_TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
+# Files terraform reads on its own, in the root module or a module folder: a stray one
+# changes what is applied.  The suffixes cover *_override.tf(.json), terraform.tfvars and
+# *.auto.tfvars(.json); OpenTofu (--terraform-bin tofu) also reads *.tofu and *.tofu.json,
+# and a .tofu file even replaces the .tf file of the same name.
+_TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".tofu", ".tofu.json")
 _STATE_NAMES = ("terraform.tfstate", "terraform.tfstate.backup")
 _ROOT_MODULE = "module.iam_user"  # workspace_templates/main.tf
 
