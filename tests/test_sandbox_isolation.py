@@ -115,6 +115,23 @@ def test_the_sandbox_answers_have_no_profile_for_the_provider_or_the_state(tmp_p
     assert PROFILE not in json.dumps(answers_mod.to_data(run))
 
 
+def test_the_wizards_sandbox_runs_the_answers_without_a_profile(operator_profile, tmp_path, moto_endpoint):
+    """The wizard's Session: the pipeline and the early init get the sandboxed answers."""
+    from types import SimpleNamespace
+
+    from tfiam_tui.engine import answers as answers_mod
+    from tfiam_tui.tui.session import Session
+
+    loaded = answers_mod.load(_answers(tmp_path))
+    session = Session(sandbox=True, sandbox_factory=lambda: SimpleNamespace(endpoint=moto_endpoint))
+    run = session.effective(loaded)
+    assert (run.provider.endpoint, run.provider.profile) == (moto_endpoint, None)
+    pipeline = session.new_pipeline(loaded, tmp_path / "ws")
+    assert pipeline.answers.provider.profile is None
+    assert pipeline.extra_env["AWS_CONFIG_FILE"] == os.devnull and pipeline.extra_env["AWS_PROFILE"] is None
+    assert Session(sandbox=False).effective(loaded).provider.profile == PROFILE  # no sandbox: as answered
+
+
 # --------------------------------------------------------------------------- boto3, no terraform
 
 # Runs in a child interpreter so that an audit hook can see every file boto3 opens.
