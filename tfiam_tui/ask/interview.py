@@ -22,6 +22,7 @@ from questionary import Choice
 from ..engine import answers as answers_mod
 from ..engine import policy as lint_mod
 from ..engine import secrets
+from ..engine.text import shown
 
 DEFAULT_CHAIN = "(the default credential chain: environment, SSO, instance role)"
 SUGGESTED_TAGS = ("Owner", "Purpose", "Expiry")
@@ -147,9 +148,10 @@ class Interview:
         _set(self.data, "provider.region", region.strip())
         profiles = choices.profiles()
         current_profile = _get(self.data, "provider.profile")
-        options = [Choice(DEFAULT_CHAIN, value="")] + [Choice(p, value=p) for p in profiles]
+        options = [Choice(DEFAULT_CHAIN, value="")] + [Choice(shown(p), value=p) for p in profiles]
         if current_profile and current_profile not in profiles:
-            options.append(Choice(f"{current_profile} (from the answers file; not in your AWS config)", value=current_profile))
+            options.append(Choice(f"{shown(current_profile)} (from the answers file; not in your AWS config)",
+                                  value=current_profile))
         profile = self.select("Credentials:", options, default=current_profile or "")
         _set(self.data, "provider.profile", profile or None)
         self.text("provider.terraform_version", "Terraform version constraint:", default=">= 1.6.0")
@@ -289,12 +291,12 @@ class Interview:
         keys = secrets.list_keys()
         current = _get(self.data, "authentication.pgp_key")
         options = [
-            Choice(f"{k.name} <{k.email}> {k.fingerprint[-16:]}" + ("" if k.can_encrypt else "  (cannot encrypt)"),
+            Choice(f"{shown(k.name)} <{shown(k.email)}> {k.fingerprint[-16:]}" + ("" if k.can_encrypt else "  (cannot encrypt)"),
                    value=k.fingerprint, disabled=None if k.can_encrypt else "cannot encrypt")
             for k in keys
         ]
         if current and current not in [k.fingerprint for k in keys]:
-            options.insert(0, Choice(f"{current} (from the answers file)", value=current))
+            options.insert(0, Choice(f"{shown(current)} (from the answers file)", value=current))
         options += [Choice("A public key file...", value="@file"), Choice("Create a new key for this...", value="@new")]
         if self.sandbox:
             options.append(Choice("The sandbox's throwaway key (sandbox only)", value="@sandbox"))
