@@ -24,6 +24,12 @@ from ..aws.preflight import MODULE
 from ..terraform import inflight
 from ..terraform.runner import Runner
 
+# What IAM creates whole in one call, so a copy the interrupted apply left tainted (created,
+# then the read-back failed) is the object asked for: untainted, not replaced.  Replacing
+# would delete a user just made, and a group (create_before_destroy, a fixed name) cannot
+# be created again beside itself (EntityAlreadyExists).  Keys and login profiles keep their
+# taint: their secret may never have reached the state.
+WHOLE_TYPES = ("aws_iam_user", "aws_iam_group", "aws_iam_policy")
 KEY_TYPE = "aws_iam_access_key"
 LOGIN_TYPE = "aws_iam_user_login_profile"
 ADDRESSES = {orphans.KEY: f"{MODULE}.{KEY_TYPE}.this[0]", orphans.LOGIN: f"{MODULE}.{LOGIN_TYPE}.this[0]"}
@@ -31,7 +37,7 @@ ADDRESSES = {orphans.KEY: f"{MODULE}.{KEY_TYPE}.this[0]", orphans.LOGIN: f"{MODU
 
 @dataclass
 class Recovery:
-    removed: list[str] = field(default_factory=list)  # what was deleted, in words
+    removed: list[str] = field(default_factory=list)  # what was deleted (or kept, untainted), in words
     foreign: list[str] = field(default_factory=list)  # found and left alone, with the commands
     unchecked: str | None = None  # why IAM could not be asked (the record is kept for next time)
     unfinished: tuple[str, ...] = ()  # what the interrupted apply was creating (see review.classify)
@@ -60,6 +66,21 @@ def _in_state(state: dict[str, Any]) -> tuple[set[str], bool]:
     return keys, login
 
 
+def tainted_whole(state: dict[str, Any], creates: tuple[str, ...]) -> list[str]:
+    """Addresses of tainted users, groups and policies the interrupted apply was creating."""
+    found = []
+    for resource in state.get("resources", []):
+        if resource.get("mode") != "managed" or resource.get("type") not in WHOLE_TYPES:
+            continue
+        base = ".".join(p for p in (resource.get("module"), resource.get("type"), resource.get("name")) if p)
+        for instance in resource.get("instances", []):
+            key = instance.get("index_key")
+            address = base + ("" if key is None else f'["{key}"]' if isinstance(key, str) else f"[{key}]")
+            if instance.get("status") == "tainted" and address in creates:
+                found.append(address)
+    return found
+
+
 def recover(workspace_dir: Path, answers: Answers, runner: Runner, credentials: tuple[str, str] | None) -> Recovery:
     record = inflight.read(workspace_dir)
     if record is None:
@@ -73,7 +94,11 @@ def recover(workspace_dir: Path, answers: Answers, runner: Runner, credentials: 
     # do): a run stopped before applying must still see what the interrupted one was making.
     result = Recovery(unfinished=record.creates)
     try:
-        keys, login = _in_state(runner.state_pull())
+        state = runner.state_pull()
+        for address in tainted_whole(state, record.creates):
+            runner.untaint(address)
+            result.removed.append(f"kept {address}: the interrupted apply created it; its read-back was cut off")
+        keys, login = _in_state(state)
         iam = aws_session(answers.provider.region, answers.provider.profile, credentials).client(
             "iam", endpoint_url=answers.provider.endpoint)
         for orphan in orphans.find(iam, answers.user.name, keys_in_state=keys, login_in_state=login, ours=ours):

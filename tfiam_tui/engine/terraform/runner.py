@@ -161,6 +161,10 @@ class Runner:
         out = self._run_captured("state pull", self._argv("state pull"))
         return json.loads(out) if out.strip() else {}
 
+    def untaint(self, address: str, *, lock_timeout: str | None = None) -> None:
+        """``terraform untaint ADDRESS``: the object exists as created; keep it."""
+        self._run_captured("untaint", self._argv("untaint", address, no_color=IsFlagged, lock_timeout=lock_timeout))
+
     def force_unlock(self, lock_id: str) -> Iterator[Event]:
         """``terraform force-unlock -force LOCK_ID`` (the caller has shown the lock and asked)."""
         return self._stream(
