@@ -116,6 +116,9 @@ class Run:
         self.proc = subprocess.Popen(
             [TFIAM, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             text=True, start_new_session=True,
+            # SIGINT at its default, as under a terminal, even when this suite runs as a background
+            # job of a script (which ignores SIGINT, and Python would then never raise Ctrl-C).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         self._lines: list[str] = []
         self._done = False
