@@ -13,12 +13,12 @@ each policy found as asked for by the answers or not, with the command that remo
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..policy.catalogue import managed_policy, managed_policy_name
+from ..text import shell_quote
 from .clients import paged
 from .expected import Expected, ExpectedGroup, normalize_policy
 
@@ -140,7 +140,7 @@ class Grant:
 
 def cli(*words: str) -> str:
     """An AWS CLI command line to paste, every word shell-quoted."""
-    return " ".join(shlex.quote(w) for w in words)
+    return " ".join(shell_quote(w) for w in words)
 
 
 def remove_from_group(user: str, group: str) -> str:

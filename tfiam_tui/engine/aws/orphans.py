@@ -13,7 +13,6 @@ command that removes it and the one that adopts it.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..text import shell_quote
 from .clients import paged
 
 KEY = "access key"
@@ -47,13 +47,13 @@ class Orphan:
 
     def foreign_line(self, workspace: Any, address: str) -> str:
         """Not ours: what it is, and the two ways on (tfiam touches neither)."""
-        chdir = shlex.quote(str(workspace))
+        chdir = shell_quote(str(workspace))
         if self.kind == KEY:
             remove = f"aws iam delete-access-key --user-name {self.user} --access-key-id {self.ident}"
-            adopt = f"terraform -chdir={chdir} import {shlex.quote(address)} {self.ident}"
+            adopt = f"terraform -chdir={chdir} import {shell_quote(address)} {self.ident}"
         else:
             remove = f"aws iam delete-login-profile --user-name {self.user}"
-            adopt = f"terraform -chdir={chdir} import {shlex.quote(address)} {self.user}"
+            adopt = f"terraform -chdir={chdir} import {shell_quote(address)} {self.user}"
         return (f"{self.kind} {self.ident} of {self.user} exists in AWS but not in this workspace's state, and "
                 f"was not made by an interrupted tfiam apply (created {self.created:%Y-%m-%d %H:%M:%S %Z}); "
                 f"left as it is. Remove it: {remove}; or adopt it: {adopt}")

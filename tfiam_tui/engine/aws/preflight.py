@@ -7,7 +7,6 @@ with the ``terraform import`` commands that adopt them, should the operator mean
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..answers import Answers
+from ..text import shell_quote
 from .clients import aws_session, error_text, paged
 from .expected import MFA_GROUP_SUFFIX
 
@@ -37,7 +37,7 @@ class NameConflict:
         if self.kind == LOGIN:
             return (f"the user {self.name!r} already has a console password, outside this workspace's state "
                     f"(made by hand or elsewhere; remove it with: aws iam delete-login-profile --user-name "
-                    f"{shlex.quote(self.name)})")
+                    f"{shell_quote(self.name)})")
         return f"the {self.kind} {self.name!r} already exists in the account, outside this workspace's state"
 
 
@@ -110,8 +110,8 @@ def format_conflicts(conflicts: Iterable[NameConflict], workspace_dir: Any) -> s
     lines.append("Nothing was applied: IAM would refuse to create them (EntityAlreadyExists) after "
                  "making the rest. Either choose other names in the answers, or, if these are the ones "
                  "you mean to manage here, adopt them into this workspace's state and plan again:")
-    lines += [f"  terraform -chdir={shlex.quote(str(workspace_dir))} import {shlex.quote(c.address)} "
-              f"{shlex.quote(c.import_id)}" for c in conflicts]
+    lines += [f"  terraform -chdir={shell_quote(str(workspace_dir))} import {shell_quote(c.address)} "
+              f"{shell_quote(c.import_id)}" for c in conflicts]
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .. import secrets
+from .. import secrets, text
 from ..answers import Answers, AnswersError, Problem, pgp_key_reference
 from ..aws import preflight, verify
 from ..aws.clients import error_text
@@ -19,15 +19,16 @@ from ..terraform.events import ChangeSummary, Finished, PlannedChange, Terraform
 from ..terraform.runner import Runner
 from ..timings import Timings, timed
 from . import plans, recovery
-from .credentials import Credentials, explicit_credentials, read_outputs, values_of, workspace_credentials
+from .credentials import Credentials, explicit_credentials, read_outputs, sandboxed, values_of, workspace_credentials
 from .plans import PlanSummary
 
 MIN_TERRAFORM = (1, 6)
 
 
 def with_endpoint(answers: Answers, endpoint: str) -> Answers:
-    """The same answers pointed at a stand-in AWS (the sandbox)."""
-    return answers.model_copy(update={"provider": answers.provider.model_copy(update={"endpoint": endpoint})})
+    """The same answers pointed at a stand-in AWS (the sandbox), with no profile left to
+    reach the operator's real credentials (see credentials.sandboxed)."""
+    return sandboxed(answers, endpoint)
 
 
 class KeyAbsent(AnswersError):
@@ -156,7 +157,8 @@ class Pipeline:
         for name in ("terraform.tfstate", "terraform.tfstate.backup", workspace.TFVARS):
             path = self.workspace_dir / name
             if path.is_file() and path.stat().st_mode & 0o077:
-                found.append(f"{path} is mode {path.stat().st_mode & 0o777:o}; make it owner-only: chmod 600 {path}")
+                fix = text.command('chmod', '600', path)
+                found.append(f"{path} is mode {path.stat().st_mode & 0o777:o}; make it owner-only: {fix}")
         if self.workspace_dir.is_dir() and self.workspace_dir.stat().st_mode & 0o077:
             mode = self.workspace_dir.stat().st_mode & 0o777
             found.append(f"{self.workspace_dir} is mode {mode:o}; make it owner-only: chmod 700 {self.workspace_dir}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..answers import Answers, AnswersError, load
+from ..text import shell_quote
 from .backends import _error_code, client, s3_backend
 from .events import TerraformFailed
 
@@ -121,7 +122,8 @@ def explain_lock(failure: TerraformFailed, answers_path: str | None = None) -> s
         return "\n".join(lines)
     lines += [
         "If that run is still going, let it finish and run again (or wait longer: --lock-timeout 5m).",
-        f"If it died and left the lock behind, release it: tfiam unlock {answers_path or 'ANSWERS'}",
+        "If it died and left the lock behind, release it: tfiam unlock "
+        + (shell_quote(answers_path) if answers_path else "ANSWERS"),
         "(it shows the lock and asks before it runs terraform force-unlock).",
     ]
     return "\n".join(lines)

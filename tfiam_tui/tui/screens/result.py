@@ -3,7 +3,6 @@ copying them (OSC 52), saving them owner-only, and the command that repeats this
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 from textual import work
@@ -13,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
 from ...engine.pipeline import Credentials
+from ...engine.text import command
 from ..widgets.field import FieldError
 from ..widgets.input import Input
 from .base import StepScreen
@@ -76,7 +76,7 @@ class ResultScreen(StepScreen):
         if session.terraform_bin != "terraform":
             argv += ["--terraform-bin", session.terraform_bin]
         return (f"Answers file   {form.path}\nWorkspace      {ws}\n"
-                f"Repeat it      {shlex.join(argv)}")
+                f"Repeat it      {command(*argv)}")
 
     def on_mount(self) -> None:
         self.query_one("#step-errors").display = False
