@@ -169,17 +169,21 @@ PolicyArn = Annotated[str, AfterValidator(_policy_arn)]
 def _region(value: str) -> str:
     from . import choices
 
-    if not choices.known_region(value):
-        close = choices.suggest_region(value)
-        hint = f"did you mean {close}? " if close and close != value else ""
-        raise _fail(
-            "region",
-            "{value!r} is not an AWS region the installed botocore ({version}) knows; {hint}for a region "
-            "newer than that botocore, upgrade boto3 or name the region in {env} (e.g. {env}={example})",
-            {"value": value, "version": choices.botocore_version(), "hint": hint,
-             "env": choices.EXTRA_REGIONS_ENV, "example": value if _REGION_SHAPE.fullmatch(value) else "xx-new-1"},
-        )
-    return value
+    if choices.known_region(value):
+        return value
+    close = choices.suggest_region(value)
+    if close and close != value:
+        raise _fail("region", "{value!r} is not an AWS region; did you mean {close}?", {"value": value, "close": close})
+    if not _REGION_SHAPE.fullmatch(value):
+        raise _fail("region", "{value!r} is not an AWS region; expected a code like eu-central-1 or us-east-1",
+                    {"value": value})
+    # Shaped like one: maybe a region newer than the installed botocore.
+    raise _fail(
+        "region",
+        "{value!r} is not an AWS region the installed botocore ({version}) knows; if it is newer than that "
+        "botocore, upgrade boto3 or name the region in {env} (e.g. {env}={value})",
+        {"value": value, "version": choices.botocore_version(), "env": choices.EXTRA_REGIONS_ENV},
+    )
 
 
 _REGION_SHAPE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
