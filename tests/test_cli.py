@@ -176,3 +176,22 @@ def test_ctrl_c_while_reading_the_answers_exits_130_quietly(tmp_path, command):
     assert proc.returncode == 130
     assert err == ""
     assert "Traceback" not in out
+
+
+def test_ctrl_c_while_tfiam_is_still_starting_is_quiet(tmp_path):
+    """A Ctrl-C in the first moments, while Python imports the engine (seconds on a busy
+    machine): no traceback, whichever moment it lands in.  Exit 130 once tfiam has its
+    handler; before Python installed one, the default action (killed by SIGINT)."""
+    answers = tmp_path / "bot.yaml"
+    answers.write_text("version: 1\n")
+    outcomes = set()
+    for delay in (0.05, 0.15, 0.3, 0.6, 1.0):
+        proc = subprocess.Popen([_tfiam(), "validate", str(answers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err and "KeyboardInterrupt" not in err, (delay, err)
+        assert proc.returncode in (130, -signal.SIGINT, 3), (delay, proc.returncode, err)  # 3: done before the signal
+        outcomes.add(proc.returncode)
+    assert outcomes & {130, -signal.SIGINT}, outcomes  # at least one interrupt landed while starting
