@@ -25,6 +25,7 @@ import yaml
 from tfiam_tui.engine import answers as answers_mod
 from tfiam_tui.engine.exitcodes import Exit
 from tfiam_tui.engine.pipeline import Pipeline
+from tfiam_tui.engine.terraform import workspace
 from tfiam_tui.engine.terraform.events import run_to_end
 from tfiam_tui.engine.terraform.runner import Runner
 
@@ -111,10 +112,10 @@ def test_outputs_come_from_the_apply_unless_one_is_sensitive(tmp_path, terraform
     """The apply's -json stream carries the outputs (not sensitive ones), so no `terraform
     output` is needed after it; with a sensitive output tfiam asks terraform once."""
     ws = tmp_path / "ws"
-    ws.mkdir()
     extra = 'output "token" {\n  value     = "s3cr3t"\n  sensitive = true\n}\n' if sensitive else ""
-    (ws / "main.tf").write_text(OUTPUTS + extra)
     pipeline = Pipeline(answers_mod.load(REPO / "examples" / "ci-bot.yaml"), ws, terraform_bin=terraform_bin)
+    # written as tfiam writes a workspace (with its manifest): plan() refuses any other main.tf
+    workspace.write(ws, {"main.tf": (OUTPUTS + extra).encode()}, owner=pipeline.owner())
     for step in (pipeline.init(), pipeline.plan(), pipeline.apply()):
         assert run_to_end(step).ok
     expected = {"user_name": "alice", **({"token": "s3cr3t"} if sensitive else {})}

@@ -34,8 +34,8 @@ class ResultScreen(StepScreen):
         self.revealed = False
 
     def form_fields(self) -> ComposeResult:
-        yield Label("Verification against the AWS API", classes="field-label")
-        yield Static("checking…", id="checklist", markup=False)
+        # The credentials (or the passphrase that reveals them) first: they are what the
+        # operator came for, and at 80x24 a long checklist above them pushed them off screen.
         with Vertical(id="decrypt-box"):
             yield Label("Passphrase of your PGP key (to decrypt the new secrets)", classes="field-label")
             with Horizontal(classes="row"):
@@ -56,6 +56,8 @@ class ResultScreen(StepScreen):
                 yield Button("Save as credentials profile", id="save-profile", compact=True)
                 yield Button("Save as .csv", id="save-csv", compact=True)
             yield FieldError("save")
+        yield Label("Verification against the AWS API", classes="field-label")
+        yield Static("checking…", id="checklist", markup=False)
         yield Label("Where things are", classes="field-label")
         yield Static(self._where(), id="where", markup=False)
 
