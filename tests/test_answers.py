@@ -163,7 +163,7 @@ def test_every_problem_is_reported_at_once():
         ("user.tags", {"Owner": "Zoë", "Purpose": "東京 deploys", "Ref": "a_b.c:d/e=f+g-h@i", "Empty": ""}),
         ("user.tags", {f"k{i}": "v" for i in range(50)}),
         ("user.permissions_boundary", "arn:aws:iam::123456789012:policy/boundaries/dev-boundary"),
-        ("provider.region", "us-gov-west-1"),
+        ("provider.region", "ap-southeast-4"),
         ("provider.terraform_version", ">= 1.6.0, < 2.0.0"),
         ("provider.endpoint", "http://127.0.0.1:5000"),
         (f"{STMT}.actions", ["s3:Get*", "ec2:Describe?nstances", "*"]),

@@ -84,7 +84,7 @@ def test_s3_backend_renders_an_empty_backend_block_and_a_partial_config():
     config = files[backends.BACKEND_CONFIG_FILE].decode()
     assert settings(config) == {
         "bucket": '"acme-tfstate"', "key": '"iam/users/ci-bot.tfstate"', "region": f'"{REGION}"',
-        "encrypt": "true", "kms_key_id": '"alias/tfstate"', "use_lockfile": "false",
+        "encrypt": "true", "skip_region_validation": "true", "kms_key_id": '"alias/tfstate"', "use_lockfile": "false",
         "dynamodb_table": '"tf-locks"', "profile": '"ops"',  # defaults to provider.profile
     }
 

@@ -175,3 +175,35 @@ def test_every_front_gets_the_same_message_for_the_same_value():
     with pytest.raises(A.AnswersError) as typed:
         A.loads(yaml.safe_dump(data))
     assert [str(p) for p in typed.value.problems] == [str(p) for p in from_file]
+
+
+FOUND_BY_THE_PROPERTY_TEST = [
+    # what validate accepted and terraform or IAM then refused (tests/test_properties_plan.py)
+    ("provider.aws_provider_version", "~> v5.0", "provider.aws_provider_version", "version constraint"),
+    ("provider.terraform_version", ">= 1.6.0-beta1", "provider.terraform_version", "version constraint"),
+    ("user.tags", {"Owner": "\u2126hm"}, "user.tags.Owner", "NFC"),  # OHM SIGN: Terraform stores Ω
+    ("user.tags", {"\uf900": "x"}, "user.tags.\uf900", "NFC"),
+    (f"{STMT}.resources", ["arn:aws:iam:eu-west-1:123456789012:user/x"], f"{STMT}.resources[0]", "no region"),
+    (f"{STMT}.resources", ["arn:aws:iam::123456789012:bucket/x"], f"{STMT}.resources[0]", "starts with user/"),
+    (f"{STMT}.resources", ["arn:aws*:s3:::b"], f"{STMT}.resources[0]", "not an AWS partition"),
+]
+
+
+@pytest.mark.parametrize("path,value,field,words", FOUND_BY_THE_PROPERTY_TEST,
+                         ids=[f"{h[0]}={str(h[1])[:24]!r}" for h in FOUND_BY_THE_PROPERTY_TEST])
+def test_what_terraform_or_iam_refused_after_validate_is_refused_by_validate(path, value, field, words):
+    found = problems(with_(path, value))
+    assert any(p.field == field and words in p.message for p in found), found
+
+
+def test_policy_arns_must_be_in_the_regions_partition():
+    data = with_("provider.region", "cn-north-1")
+    found = {p.field: p.message for p in problems(data)}  # base() attaches arn:aws:...:PowerUserAccess
+    assert "use arn:aws-cn:iam::aws:policy/PowerUserAccess" in found["permissions.groups[0].managed_policies[0]"]
+    data["permissions"]["groups"][0]["managed_policies"] = ["arn:aws-cn:iam::aws:policy/PowerUserAccess"]
+    assert A.parse(data).provider.region == "cn-north-1"
+
+
+def test_iam_arns_that_iam_accepts():
+    for arn in ("arn:aws:iam::123456789012:role/${aws:username}", "arn:aws:iam::*:user/*", "arn:aws:iam::123456789012:*"):
+        assert A.parse(with_(f"{STMT}.resources", [arn]))

@@ -8,6 +8,10 @@ provider "aws" {
   region  = var.region
   profile = var.profile
 
+  # tfiam checks the region against the installed botocore (and TFIAM_EXTRA_REGIONS);
+  # the provider's own list is compiled in and lags (5.100 refuses sa-west-1).
+  skip_region_validation = true
+
   skip_credentials_validation = var.endpoint != null
   skip_requesting_account_id  = var.endpoint != null
   skip_metadata_api_check     = var.endpoint != null

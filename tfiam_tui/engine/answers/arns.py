@@ -35,6 +35,11 @@ def parse_arn(value: str) -> Arn | None:
     return Arn(*parts[1:])
 
 
+IAM_RESOURCE_TYPES = ("user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/",
+                      "server-certificate/", "policy/", "sms-mfa/", "saml-provider/", "oidc-provider/",
+                      "report/", "access-report/")
+
+
 def _free(part: str) -> bool:
     """A part IAM completes at request time: a wildcard or a policy variable."""
     return "*" in part or "?" in part or "${" in part
@@ -52,8 +57,8 @@ def arn_problem(value: str) -> str | None:
     arn = parse_arn(value)
     if arn is None:
         return "an ARN has six parts separated by ':' and starts with 'arn:'"
-    if not (arn.partition in PARTITIONS or _free(arn.partition)):
-        return f"{arn.partition!r} is not an AWS partition ({', '.join(PARTITIONS)})"
+    if not (arn.partition in PARTITIONS or arn.partition == "*" or "${" in arn.partition):
+        return f"{arn.partition!r} is not an AWS partition ({', '.join(PARTITIONS)}, or '*')"
     if not arn.service:
         return "the service part is empty"
     if not (_SERVICE.fullmatch(arn.service) or _free(arn.service)):
@@ -64,6 +69,11 @@ def arn_problem(value: str) -> str | None:
         return f"{arn.account!r} is not an account ID (12 digits)"
     if not arn.resource:
         return "the resource part is empty"
+    if arn.service == "iam":  # IAM's own grammar, as its MalformedPolicyDocument messages state it
+        if arn.region:
+            return "an IAM ARN has no region (IAM is global): arn:aws:iam::ACCOUNT:..."
+        if not (arn.resource == "*" or arn.resource.startswith(IAM_RESOURCE_TYPES) or arn.resource[:1] in "*?$"):
+            return f"an IAM resource is '*' or starts with {', '.join(IAM_RESOURCE_TYPES[:4])}, ..."
     return None
 
 

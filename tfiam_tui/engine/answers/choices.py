@@ -68,6 +68,11 @@ def known_region(code: str) -> bool:
     return any(r.code == code for r in regions()) or code in extra_regions()
 
 
+def partition_of(code: str) -> str | None:
+    """The partition of a known region (``aws``, ``aws-cn``, ...); None if unknown."""
+    return next((r.partition for r in regions() if r.code == code), None)
+
+
 def suggest_region(code: str) -> str | None:
     import difflib
 

@@ -87,6 +87,27 @@ def tag_keys_unique(tags: dict[str, str]) -> None:
                     "case-insensitively, so keep one", {"a": first, "b": twice})
 
 
+def same_partition(answers: Any) -> None:
+    """Policy ARNs in the partition of provider.region: arn:aws:iam::aws:policy/X does not
+    exist for a user in cn-north-1 (NoSuchEntity), it is arn:aws-cn:iam::aws:policy/X."""
+    from . import choices
+
+    partition = choices.partition_of(answers.provider.region)
+    if partition is None:
+        return  # a region named in TFIAM_EXTRA_REGIONS: its partition is not known here
+    perm = answers.permissions
+    arns = [("user.permissions_boundary", answers.user.permissions_boundary)]
+    arns += [(f"permissions.groups[{gi}].managed_policies[{pi}]", arn)
+             for gi, g in enumerate(perm.groups) for pi, arn in enumerate(g.managed_policies)]
+    arns += [(f"permissions.user_managed_policies[{pi}]", arn) for pi, arn in enumerate(perm.user_managed_policies)]
+    for field, arn in arns:
+        if arn and arn.split(":")[1] != partition:
+            right = ":".join(["arn", partition, *arn.split(":")[2:]])
+            raise _fail("partition", "{arn} is in partition {p}, but provider.region {r} is in {q}; use {right}",
+                        {"arn": arn, "p": arn.split(":")[1], "r": answers.provider.region, "q": partition,
+                         "right": right, "field": field})
+
+
 def names_and_quotas(answers: Any) -> None:
     """Across the whole answers: group and policy names, the MFA group's name, groups per user."""
     perm, user = answers.permissions, answers.user

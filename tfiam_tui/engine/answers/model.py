@@ -202,6 +202,7 @@ class Answers(_Strict):
     @model_validator(mode="after")
     def _names_and_quotas(self) -> Answers:
         limits.names_and_quotas(self)
+        limits.same_partition(self)
         return self
 
     def __eq__(self, other: object) -> bool:

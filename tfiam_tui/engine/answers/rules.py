@@ -86,6 +86,11 @@ _TAG_RULE = "letters, digits and spaces in any script, and _ . : / = + - @"
 
 def _tag_text(kind: str, min_len: int, max_len: int):
     def check(value: str) -> str:
+        if not unicodedata.is_normalized("NFC", value):
+            raise _fail(
+                "tag", "{value!r} is not in Unicode NFC form; Terraform normalises every string, so IAM "
+                "would get {nfc!r}: write that instead", {"value": value, "nfc": unicodedata.normalize("NFC", value)},
+            )
         if not (min_len <= len(value) <= max_len):
             raise _fail(
                 "tag", "{value!r} is {n} characters long; tag {kind}s are {lo}-{hi} characters",
@@ -193,7 +198,8 @@ Region = Annotated[str, AfterValidator(_region)]
 
 
 # Terraform version constraints: comma-separated "OP VERSION" items.
-_CONSTRAINT_RE = re.compile(r" *(=|!=|>|>=|<|<=|~>)? *v?[0-9]+(\.[0-9]+){0,2}(-[0-9A-Za-z.]+)? *")
+# No "v" (provider constraints refuse it) and no prerelease (required_version refuses one).
+_CONSTRAINT_RE = re.compile(r" *(=|!=|>|>=|<|<=|~>)? *[0-9]+(\.[0-9]+){0,2} *")
 
 
 def _version_constraint(value: str) -> str:

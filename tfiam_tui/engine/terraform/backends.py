@@ -67,6 +67,7 @@ def backend_config(answers: Answers) -> str:
         ("key", hcl_string(backend.key)),
         ("region", hcl_string(region(answers))),
         ("encrypt", "true"),
+        ("skip_region_validation", "true"),  # as the provider block: tfiam checked the region
     ]
     if backend.kms_key_id:
         pairs.append(("kms_key_id", hcl_string(backend.kms_key_id)))
@@ -93,7 +94,6 @@ def backend_config(answers: Answers) -> str:
                 ("skip_credentials_validation", "true"),
                 ("skip_requesting_account_id", "true"),
                 ("skip_metadata_api_check", "true"),
-                ("skip_region_validation", "true"),
                 ("skip_s3_checksum", "true"),
             ]),
         ]
