@@ -167,7 +167,7 @@ def test_every_problem_is_reported_at_once():
         ("provider.terraform_version", ">= 1.6.0, < 2.0.0"),
         ("provider.endpoint", "http://127.0.0.1:5000"),
         (f"{STMT}.actions", ["s3:Get*", "ec2:Describe?nstances", "*"]),
-        (f"{STMT}.resources", ["arn:aws:s3:::acme-home/${aws:username}/*"]),
+        (STMT, {"effect": "Allow", "actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::acme-home/${aws:username}/*"]}),
         (f"{STMT}.effect", "Deny"),
         ("permissions.groups[0].custom_policy.description", 'x" } resource "null" "y" { ${path.cwd} %{if true}'),
         ("authentication", {"access_key": False, "console": False}),

@@ -98,6 +98,15 @@ TRIGGERS = [
     ([stmt(["s3:GetObjekt"], ["arn:aws:s3:::b/*"])], "TFIAM041", "error", "s[0].actions[0]"),
     ([stmt(["s3:Gte*"], ["arn:aws:s3:::b/*"])], "TFIAM041", "warning", "s[0].actions[0]"),
     ([stmt(["s3 GetObject"], ["arn:aws:s3:::b/*"])], "TFIAM042", "error", "s[0].actions[0]"),
+    # TFIAM044: the resource can never be what the action acts on
+    ([stmt(["s3:GetObject"], ["arn:aws:s3:::bucket"])], "TFIAM044", "error", "s[0].actions[0]"),
+    ([stmt(["s3:GetObject", "s3:ListBucket"], ["arn:aws:s3:::bucket/*"])], "TFIAM044", "error", "s[0].actions[1]"),
+    ([stmt(["kms:Decrypt"], ["arn:aws:kms:eu-west-1:123456789012:alias/app"])], "TFIAM044", "error", "s[0].actions[0]"),
+    ([stmt(["iam:CreateAccessKey"], ["arn:aws:iam::123456789012:role/app"])], "TFIAM044", "error", "s[0].actions[0]"),
+    ([stmt(["s3:GetObject"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/t"])], "TFIAM044", "error",
+     "s[0].actions[0]"),
+    ([stmt(["s3:DeleteObject"], ["arn:aws:s3:::bucket"], effect="Deny")], "TFIAM044", "error", "s[0].actions[0]"),
+    ([stmt(["ec2:DescribeInstances"], ["arn:aws:ec2:*:*:instance/*"])], "TFIAM044", "warning", "s[0].actions[0]"),
 ]
 
 
@@ -129,6 +138,13 @@ NEAR_MISSES = [
     ([stmt(["iam:PassRole", "ec2:RunInstances"]), stmt(["iam:PassRole"], effect="Deny")], ESCALATING),
     ([stmt(["sts:GetCallerIdentity"])], "all"),
     ([stmt(["s3:Get*"], ["arn:aws:s3:::bucket/*"])], "all"),
+    # each action fits one of the resources; wildcards on either side
+    ([stmt(["s3:ListBucket", "s3:GetObject"], ["arn:aws:s3:::bucket", "arn:aws:s3:::bucket/*"])], "all"),
+    ([stmt(["kms:Decrypt"], ["arn:aws:kms:*:123456789012:key/*"])], "all"),
+    ([stmt(["s3:ListBucket"], ["arn:aws:s3:::acme-*"])], "all"),
+    ([stmt(["sts:AssumeRole"], ["arn:aws:iam::123456789012:role/deploy"])], {"TFIAM044"}),
+    ([stmt(["logs:PutLogEvents"], ["arn:aws:logs:eu-west-1:123456789012:log-group:app:*"])], "all"),
+    ([stmt(["s3:*"], ["arn:aws:s3:::bucket"])], {"TFIAM044"}),
 ]
 
 
@@ -180,6 +196,25 @@ def test_escalation_found_across_groups_and_through_a_shipped_managed_policy():
     assert hit.severity == "error"
     assert hit.field == "permissions.groups[1].custom_policy.statements[0].actions[0]"
     assert "permissions.groups[0].managed_policies[0]" in hit.message
+
+
+def test_a_resource_mismatch_in_a_policy_document_names_the_statement_and_the_arn_form():
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": "arn:aws:s3:::logs/*"}]}
+    hit = only(L.lint_policy_document(doc, field="doc"), "TFIAM044")
+    assert hit.field == "doc.Statement[0].Action[0]" and hit.severity == "error"
+    assert "s3:ListBucket" in hit.message and "arn:${Partition}:s3:::${BucketName}" in hit.hint
+
+
+def test_aws_managed_documents_are_not_held_to_tfiam044():
+    """NetworkAdministrator scopes iam:ListRoles (which takes only '*') to roles: AWS's
+    text, not the operator's to fix."""
+    found = L.lint(A.parse(base_answers(**group_statements(
+        stmt(["s3:GetObject"], ["arn:aws:s3:::bucket/*"]),
+        managed=["arn:aws:iam::aws:policy/job-function/NetworkAdministrator"]))), today=TODAY)
+    assert "TFIAM044" not in rules(found)
+    document = C.managed_policy("NetworkAdministrator").document
+    assert "TFIAM044" in rules(L.lint_policy_document(document))  # read as a plain document, it is one
 
 
 def test_policy_document_rules_and_odd_documents_never_raise():

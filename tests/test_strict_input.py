@@ -7,6 +7,7 @@ go through.  The hostile YAML cases are in test_answers_yaml.py."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from tests.test_answers import STMT, base, problems, with_
 from tfiam_tui.engine import answers as A
@@ -110,10 +111,16 @@ def test_ten_groups_counting_the_mfa_group():
 GENUINE = [
     (f"{STMT}.actions", ["vpc-lattice:AssociateViaAWSService-EventsAndStates"]),
     (f"{STMT}.actions", ["IAM:PassRole", "S3:getobject"]),
-    (f"{STMT}.resources", ["arn:aws:iam::123456789012:role/${aws:username}-*"]),
-    (f"{STMT}.resources", ["arn:aws:s3:::acme-*/home/${aws:username}/*"]),
-    (f"{STMT}.resources", ["arn:aws:ec2:*:*:instance/*", "arn:*:logs:eu-west-?:123456789012:log-group:a:*"]),
-    (f"{STMT}.resources", ["arn:aws-us-gov:s3:::gov-bucket", "arn:aws:s3:::bücket-café"]),
+    (STMT, statement(actions=["iam:PassRole"], resources=["arn:aws:iam::123456789012:role/${aws:username}-*"])),
+    (STMT, statement(resources=["arn:aws:s3:::acme-*/home/${aws:username}/*"])),
+    (STMT, statement(actions=["ec2:StartInstances", "logs:PutLogEvents"],
+                     resources=["arn:aws:ec2:*:*:instance/*", "arn:*:logs:eu-west-?:123456789012:log-group:a:*"])),
+    (STMT, statement(actions=["s3:ListBucket"], resources=["arn:aws-us-gov:s3:::gov-bucket", "arn:aws:s3:::bücket-café"])),
+    # wildcards: some action they cover acts on the resource (s3:GetBucketPolicy on a bucket)
+    (STMT, statement(actions=["s3:Get*", "s3:*Object"], resources=["arn:aws:s3:::b", "arn:aws:s3:::b/*"])),
+    (STMT, statement(actions=["sts:GetCallerIdentity", "s3:GetObject"], resources=["*"])),
+    (STMT, statement(actions=["s3:ListBucket", "s3:GetObject"], resources=["arn:aws:s3:::b", "arn:aws:s3:::b/*"])),
+    (STMT, statement(actions=["newservice:DoThing", "s3:GetObjectBrandNew"], resources=["arn:aws:s3:::b"])),
     ("provider.region", "ap-east-2"),  # listed in botocore's partitions.json before its endpoints.json
     ("provider.region", "me-central-1"),  # opt-in
     ("provider.endpoint", "https://iam.internal.example:8443/"),
@@ -137,7 +144,8 @@ def test_every_catalogued_action_is_accepted():
     from tfiam_tui.engine.policy.catalogue import catalogue
 
     names = sorted(info.name for info in catalogue()._info.values())
-    data = with_(f"{POLICY}.statements", [statement(actions=names[i:i + 900]) for i in range(0, len(names), 900)])
+    data = with_(f"{POLICY}.statements", [statement(actions=names[i:i + 900], resources=["*"])
+                                          for i in range(0, len(names), 900)])
     found = problems(data)  # the policy is far over 6,144 characters; no action is refused
     assert not [p for p in found if ".actions[" in p.field], found[:3]
 
@@ -156,7 +164,7 @@ def test_the_policy_size_counts_what_iam_counts():
     compact = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetCallerIdentity"],"Resource":["*"]}]}'
     assert policy_size(statements) == len(compact)
     # right at the limit is fine, one character over is not
-    filler = "arn:aws:s3:::" + "b" * 20
+    filler = "arn:aws:s3:::" + "b" * 20 + "/k"
     one = [statement(resources=[filler])]
     size = policy_size(A.parse(with_(f"{POLICY}.statements", one)).permissions.groups[0].custom_policy.statements)
     pad = MANAGED_POLICY_CHARS - size
@@ -166,15 +174,24 @@ def test_the_policy_size_counts_what_iam_counts():
     assert problems(with_(f"{POLICY}.statements", over))
 
 
-def test_every_front_gets_the_same_message_for_the_same_value():
-    """validate and replay load files; the wizard and ask parse what was typed: one model."""
-    import yaml
+@pytest.mark.parametrize("field,value", [("provider.region", "eu-moon-1"), ("user.path", "/ci/\n"),
+                                         (f"{STMT}.resources", ["arn:aws:s3:eu-west-1::b"])])
+def test_every_front_gets_the_same_message_for_the_same_value(tmp_path, field, value):
+    """validate and replay read a file; the wizard's form and ask's prompts check what
+    was typed: each names the same field with the same words."""
+    from tfiam_tui.ask.interview import problem_for
+    from tfiam_tui.tui.form import Form
 
-    data = with_("provider.region", "eu-moon-1")
-    from_file = problems(data)
-    with pytest.raises(A.AnswersError) as typed:
-        A.loads(yaml.safe_dump(data))
-    assert [str(p) for p in typed.value.problems] == [str(p) for p in from_file]
+    data = with_(field, value)
+    path = tmp_path / "answers.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(A.AnswersError) as from_file:
+        A.load(path)
+    said = {f"{p.field}: {p.message}" for p in from_file.value.problems}
+    [wizard] = [f"{p.field}: {p.message}" for p in Form(data).problems((field,))]
+    asked = problem_for(data, field)
+    assert wizard in said and asked == wizard
+    assert problem_for(base(), field) is None and not Form(base()).problems((field,))
 
 
 FOUND_BY_THE_PROPERTY_TEST = [
@@ -186,6 +203,13 @@ FOUND_BY_THE_PROPERTY_TEST = [
     (f"{STMT}.resources", ["arn:aws:iam:eu-west-1:123456789012:user/x"], f"{STMT}.resources[0]", "no region"),
     (f"{STMT}.resources", ["arn:aws:iam::123456789012:bucket/x"], f"{STMT}.resources[0]", "starts with user/"),
     (f"{STMT}.resources", ["arn:aws*:s3:::b"], f"{STMT}.resources[0]", "not an AWS partition"),
+    # IAM's MalformedPolicyDocument messages, as moto gives them too:
+    (f"{STMT}.resources", ["arn:aws:s3:us-east-1::b"], f"{STMT}.resources[0]", "has no region"),
+    (f"{STMT}.resources", ["arn:aws:s3:*::b/*"], f"{STMT}.resources[0]", "has no region"),
+    (f"{STMT}.resources", ["arn:aws:iam::123456789012:*/*"], f"{STMT}.resources[0]", "starts with user/"),
+    (f"{STMT}.resources", ["arn:aws:iam::123456789012:${aws:username}"], f"{STMT}.resources[0]", "starts with user/"),
+    (f"{STMT}.resources", ["arn:aws:iam::123456789012:?ser/x"], f"{STMT}.resources[0]", "starts with user/"),
+    (f"{STMT}.resources", ["arn:${aws:partition}:s3:::b"], f"{STMT}.resources[0]", "not an AWS partition"),
 ]
 
 
@@ -206,4 +230,51 @@ def test_policy_arns_must_be_in_the_regions_partition():
 
 def test_iam_arns_that_iam_accepts():
     for arn in ("arn:aws:iam::123456789012:role/${aws:username}", "arn:aws:iam::*:user/*", "arn:aws:iam::123456789012:*"):
-        assert A.parse(with_(f"{STMT}.resources", [arn]))
+        assert A.parse(with_(STMT, statement(actions=["iam:Get*"], resources=[arn])))
+
+
+def test_s3_arns_that_live_in_a_region_keep_it():
+    for arn in ("arn:aws:s3:eu-west-1:123456789012:accesspoint/ap-*", "arn:aws:s3:us-east-1:123456789012:job/*",
+                "arn:aws:s3:*:123456789012:storage-lens/*", "arn:aws:s3:::b/*", "arn:aws:s3:::*"):
+        assert A.parse(with_(STMT, statement(actions=["s3:*"], resources=[arn])))
+
+
+MISMATCHED = [
+    # (actions, resources, the action named, words): every resource is of another service
+    # than any the action acts on; IAM takes the policy and grants nothing
+    (["s3:GetObject"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/t"], 0, "acts only on resources of s3"),
+    (["s3:GetObject", "kms:Decrypt"], ["arn:aws:s3:::b/*", "arn:aws:s3:::c/*"], 1, "resources of kms"),
+    (["sts:AssumeRole"], ["arn:aws:sts::123456789012:role/x"], 0, "arn:${Partition}:iam::${Account}:role/"),
+    (["s3:Put*Object*"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/t"], 0, "s3 and s3-object-lambda"),
+]
+
+
+@pytest.mark.parametrize("actions,resources,index,words", MISMATCHED, ids=[str(m[0]) for m in MISMATCHED])
+def test_an_action_whose_resources_are_all_of_another_service_is_refused(actions, resources, index, words):
+    found = problems(with_(STMT, statement(actions=actions, resources=resources)))
+    assert [p.field for p in found] == [f"{STMT}.actions[{index}]"], found
+    assert words in found[0].message and "never granted" in found[0].message
+
+
+def test_a_deny_that_can_never_apply_is_refused_too():
+    [found] = problems(with_(STMT, statement(effect="Deny", actions=["s3:DeleteBucket"],
+                                             resources=["arn:aws:sqs:eu-west-1:123456789012:q"])))
+    assert "never denied" in found.message
+
+
+def test_finer_mismatches_are_left_to_the_linter():
+    """A bucket for s3:GetObject is TFIAM044's (AWS may have added a resource type since
+    tfiam's data); the answers still load."""
+    assert A.parse(with_(STMT, statement(actions=["s3:GetObject"], resources=["arn:aws:s3:::b"])))
+    assert A.parse(with_(STMT, statement(actions=["s3:GetObject"], resources=["arn:aws:*:::b/*"])))
+
+
+def test_a_description_with_a_yaml_line_break_survives_a_save():
+    """U+0085 is Latin-1 to IAM, U+2028 and U+2029 are spaces in a tag; YAML reads all
+    three as line breaks, even inside quotes."""
+    text = "one\x85two\nthree"
+    data = with_(f"{POLICY}.description", text)
+    data["user"]["tags"]["Team"] = "a\u2028b\u2029c"
+    saved = A.loads(A.dumps(A.parse(data)))
+    assert saved.permissions.groups[0].custom_policy.description == text
+    assert saved.user.tags["Team"] == "a\u2028b\u2029c"

@@ -25,6 +25,7 @@ def hostile_answers() -> A.Answers:
     data = A.to_data(A.load(EXAMPLES / "ci-bot.yaml"))
     policy = data["permissions"]["groups"][0]["custom_policy"]
     policy["description"] = HOSTILE
+    policy["statements"][0]["actions"] = ["s3:GetObject"]
     policy["statements"][0]["resources"] = ["arn:aws:s3:::acme-home/${aws:username}/*"]
     data["user"]["tags"]["Purpose"] = "Zoë 東京"
     data["provider"]["terraform_version"] = ">= 1.6.0, < 2.0.0"

@@ -279,22 +279,24 @@ async def test_console_user_gets_mfa_by_default_and_the_linter_says_why_on_the_s
         await pilot.pause()
         mfa = app.screen.query_one("#enforce-mfa")
         assert not mfa.display or not app.screen.query_one("#console-box").display  # access key only: hidden
+        def findings() -> str:
+            return str(app.screen.query_one("#auth-findings").render())
+
+        # Each change goes widget -> message -> form -> findings: wait for the last hop, as
+        # a loaded machine may need more than one pause for it.
         app.screen.query_one("#kind-console").value = True
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.form.get("authentication.enforce_mfa") is True, timeout=30)
         assert app.screen.query_one("#console-box").display and mfa.value is True
-        assert app.form.get("authentication.enforce_mfa") is True
-        assert "TFIAM052" not in str(app.screen.query_one("#auth-findings").render())
+        await wait_for(pilot, lambda: "TFIAM052" not in findings(), timeout=30)
         mfa.value = False
-        await pilot.pause()
-        findings = str(app.screen.query_one("#auth-findings").render())
-        assert "authentication.enforce_mfa" in findings and "leaked password" in findings
+        await wait_for(pilot, lambda: "leaked password" in findings(), timeout=30)
+        assert "authentication.enforce_mfa" in findings()
         app.screen.query_one("#kind-both").value = True
         mfa.value = True
-        await pilot.pause()
-        assert "calls made with the access key alone are denied" in str(app.screen.query_one("#auth-findings").render())
+        await wait_for(pilot, lambda: "calls made with the access key alone are denied" in findings(), timeout=30)
         app.goto("review")
-        await pilot.pause()
-        assert "MFA required" in str(app.screen.query_one("#summary").render())
+        await wait_for(pilot, lambda: any("MFA required" in str(w.render()) for w in app.screen.query("#summary")),
+                       timeout=30)
 
 
 async def test_editing_keys_typed_in_a_burst_apply_in_the_order_typed():

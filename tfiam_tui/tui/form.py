@@ -14,8 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..engine import answers as answers_mod
 from ..engine.answers import Answers, AnswersError, Problem
 
@@ -109,7 +107,7 @@ class Form:
             from ..engine.fsutil import write_atomic
 
             head = "# tfiam answers file, INCOMPLETE: open it with `tfiam wizard --answers FILE` to finish.\n"
-            body = yaml.safe_dump(self.data, sort_keys=False, allow_unicode=True, default_flow_style=False)
+            body = answers_mod.dump_data(self.data)
             write_atomic(target, (head + body).encode("utf-8"), mode=0o644)
         else:
             answers_mod.save(self.answers(), target)

@@ -8,7 +8,7 @@ policies offered) and the engine's shared leaves; nothing of terraform, aws or s
 The names below are the room's public face, for ``from tfiam_tui.engine import answers``.
 """
 
-from .files import Loader, dumps, load, load_data, loads, parse, pgp_key_reference, save, to_data, workspace_dir
+from .files import Loader, dump_data, dumps, load, load_data, loads, parse, pgp_key_reference, save, to_data, workspace_dir
 from .model import (
     Answers,
     Authentication,
@@ -39,6 +39,7 @@ __all__ = [
     "S3Backend",
     "Statement",
     "User",
+    "dump_data",
     "dumps",
     "load",
     "load_data",

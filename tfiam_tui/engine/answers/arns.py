@@ -39,6 +39,11 @@ IAM_RESOURCE_TYPES = ("user/", "federated-user/", "role/", "group/", "instance-p
                       "server-certificate/", "policy/", "sms-mfa/", "saml-provider/", "oidc-provider/",
                       "report/", "access-report/")
 
+# S3's resource types that live in a region (AWS's Service Authorization Reference); buckets
+# and objects do not, and IAM refuses their ARNs with one ("can not contain region information").
+S3_REGIONAL_TYPES = ("accesspoint/", "job/", "storage-lens/", "storage-lens-group/", "access-grants/",
+                     "async-request/")
+
 
 def _free(part: str) -> bool:
     """A part IAM completes at request time: a wildcard or a policy variable."""
@@ -57,7 +62,7 @@ def arn_problem(value: str) -> str | None:
     arn = parse_arn(value)
     if arn is None:
         return "an ARN has six parts separated by ':' and starts with 'arn:'"
-    if not (arn.partition in PARTITIONS or arn.partition == "*" or "${" in arn.partition):
+    if not (arn.partition in PARTITIONS or arn.partition == "*"):  # IAM fills in no variable here
         return f"{arn.partition!r} is not an AWS partition ({', '.join(PARTITIONS)}, or '*')"
     if not arn.service:
         return "the service part is empty"
@@ -72,8 +77,11 @@ def arn_problem(value: str) -> str | None:
     if arn.service == "iam":  # IAM's own grammar, as its MalformedPolicyDocument messages state it
         if arn.region:
             return "an IAM ARN has no region (IAM is global): arn:aws:iam::ACCOUNT:..."
-        if not (arn.resource == "*" or arn.resource.startswith(IAM_RESOURCE_TYPES) or arn.resource[:1] in "*?$"):
+        if not (arn.resource == "*" or arn.resource.startswith(IAM_RESOURCE_TYPES)):
             return f"an IAM resource is '*' or starts with {', '.join(IAM_RESOURCE_TYPES[:4])}, ..."
+    if arn.service == "s3" and arn.region and not arn.resource.startswith(S3_REGIONAL_TYPES):
+        return (f"an S3 bucket or object ARN has no region: arn:{arn.partition}:s3:::BUCKET/KEY "
+                f"(only {', '.join(S3_REGIONAL_TYPES)} ARNs have one)")
     return None
 
 

@@ -26,8 +26,12 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
+# YAML reads these as line breaks even inside quotes; only a double-quoted scalar escapes them.
+_YAML_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
 def _str_presenter(dumper: yaml.SafeDumper, data: str):
-    style = "|" if "\n" in data else None
+    style = '"' if any(c in data for c in _YAML_BREAKS) else "|" if "\n" in data else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
@@ -72,9 +76,12 @@ def to_data(answers: Answers) -> dict:
 
 def dumps(answers: Answers) -> str:
     header = "# tfiam answers file (no secrets here, ever). Reference: README.md, 'The answers file'.\n"
-    return header + yaml.dump(
-        to_data(answers), Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
-    )
+    return header + dump_data(to_data(answers))
+
+
+def dump_data(data: Any) -> str:
+    """Plain data as the YAML tfiam writes: readable, and loading back as the same data."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
 def save(answers: Answers, path: str | os.PathLike) -> None:

@@ -64,7 +64,7 @@ def policy_size(statements: list[Any]) -> int:
     """The custom policy's size as IAM counts it: the JSON Terraform sends (jsonencode,
     which also escapes < > & as six characters each), whitespace not counted."""
     doc = {"Version": "2012-10-17", "Statement": [
-        {**({"Sid": st.sid} if st.sid else {}), "Effect": st.effect, "Action": list(st.actions),
+        {**({"Sid": st.sid} if st.sid is not None else {}), "Effect": st.effect, "Action": list(st.actions),
          "Resource": list(st.resources)} for st in statements]}
     text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
     return sum(1 for c in text if not c.isspace()) + 5 * sum(text.count(c) for c in "<>&")

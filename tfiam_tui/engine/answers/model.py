@@ -73,6 +73,20 @@ class Statement(_Strict):
     actions: Annotated[list[Action], AfterValidator(_nonempty_list("action"))]
     resources: Annotated[list[Resource], AfterValidator(_nonempty_list("resource"))]
 
+    @model_validator(mode="after")
+    def _resources_fit(self) -> Statement:
+        """An action whose resources are all of another service is never granted (or
+        denied): IAM takes the policy and silently does nothing with it.  Finer
+        mismatches (a bucket for s3:GetObject) are the linter's TFIAM044, since AWS may
+        have added a resource type after tfiam's data."""
+        from ..policy.resources import mismatches
+
+        found_all = mismatches(list(self.actions), list(self.resources), deny=self.effect == "Deny")
+        for found in [m for m in found_all if m.services][:1]:
+            raise _fail("resource", "{m}: {f}", {"m": found.message(), "f": found.fix(),
+                                                 "field": f"actions[{found.index}]"})
+        return self
+
 
 class CustomPolicy(_Strict):
     name: PolicyName

