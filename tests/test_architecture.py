@@ -50,7 +50,7 @@ def test_the_pure_rooms_load_no_terraform_aws_or_gpg():
         assert forbidden not in loaded, forbidden
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["validate", "examples/ci-bot.yaml"]])
+@pytest.mark.parametrize("argv", [["--help"], ["validate", "examples/ci-bot.yaml"], ["status", "--help"]])
 def test_headless_commands_do_not_load_textual(argv):
     loaded = _modules_after(
         "import sys, contextlib, io\n"

@@ -48,6 +48,7 @@ ARGV = {
     "ask": ["ask"],
     "backend": ["backend", "bootstrap", "answers.yaml"],
     "unlock": ["unlock", "answers.yaml"],
+    "status": ["status", "answers.yaml"],
 }
 
 

@@ -15,4 +15,5 @@ class Exit(IntEnum):
     DECRYPT_FAILED = 8  # the secret could not be decrypted (no secret key, bad passphrase)
     AWS_UNAVAILABLE = 9  # AWS (or the stand-in endpoint) unreachable, or no usable credentials; nothing written
     LINT_FAILED = 10  # the linter found errors (or, with --strict, warnings); nothing was written
+    NEEDS_ATTENTION = 11  # tfiam status: a user needs the operator (a key to rotate, drift, an Expiry passed)
     INTERRUPTED = 130  # Ctrl-C; terraform was stopped cleanly and state saved

@@ -200,6 +200,12 @@ Backend = Annotated[
 _BACKENDS: dict[str, type[BaseModel]] = {"local": LocalBackend, "s3": S3Backend}
 
 
+class Lifecycle(_Strict):
+    # How old an active access key may get before status says rotation is due (CIS AWS
+    # Foundations asks for 90 days).
+    rotate_after_days: Annotated[int, Field(ge=1, le=3650)] = 90
+
+
 class Answers(_Strict):
     version: Literal[1]
     workspace: WorkspacePath | None = None
@@ -208,6 +214,7 @@ class Answers(_Strict):
     permissions: Permissions = Field(default_factory=Permissions)
     authentication: Authentication = Field(default_factory=Authentication)
     backend: Backend = Field(default_factory=LocalBackend)
+    lifecycle: Lifecycle = Field(default_factory=Lifecycle)
 
     # The folder of the answers file it was read from: where its relative paths start
     # (workspace, a pgp_key file).  None: built in a front, relative to the current folder.

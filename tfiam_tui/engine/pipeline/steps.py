@@ -287,14 +287,7 @@ class Pipeline:
         keyring, a new key).  The secrets keep working: nothing is replaced on that account."""
         if self.pgp_key is None:
             return []
-        outputs = self.outputs()
-        notices = []
-        for name, what in (("access_key_encrypted_secret", "access key secret"),
-                           ("login_profile_encrypted_password", "console password")):
-            notice = secrets.recipient_mismatch(outputs[name], self.pgp_key, what=what) if outputs.get(name) else None
-            if notice:
-                notices.append(notice)
-        return notices
+        return secrets.stored_secret_notices(self.outputs(), self.pgp_key)
 
     def credentials(self, passphrase: str | None = None) -> Credentials:
         outputs = self.outputs()

@@ -11,7 +11,14 @@ The names below are the room's public face, for ``from tfiam_tui.engine import s
 from .decrypt import decrypt
 from .gpg import DecryptError, GpgNotFound, KeyNotFound, PgpError, gpg_home
 from .keys import PublicKey, create_key, find_public_key, list_keys, require_encryption_key
-from .recipients import WILDCARD_KEY_ID, RecipientsError, encrypted_to, recipient_key_ids, recipient_mismatch
+from .recipients import (
+    WILDCARD_KEY_ID,
+    RecipientsError,
+    encrypted_to,
+    recipient_key_ids,
+    recipient_mismatch,
+    stored_secret_notices,
+)
 
 __all__ = [
     "DecryptError",
@@ -29,5 +36,6 @@ __all__ = [
     "list_keys",
     "recipient_key_ids",
     "recipient_mismatch",
+    "stored_secret_notices",
     "require_encryption_key",
 ]

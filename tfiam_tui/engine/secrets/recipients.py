@@ -217,3 +217,19 @@ def recipient_mismatch(ciphertext_b64: str, key: PublicKey, what: str = "secret"
         f"and the credential itself still works; rotating it (tfiam rotate, coming) issues one "
         f"encrypted to the key named now"
     )
+
+
+# The provider outputs that hold a stored secret, and how a notice names each.
+STORED_SECRETS = (("access_key_encrypted_secret", "access key secret"),
+                  ("login_profile_encrypted_password", "console password"))
+
+
+def stored_secret_notices(outputs: dict, key: PublicKey) -> list[str]:
+    """A notice for each stored secret (in a workspace's outputs) encrypted to another key
+    than ``key``."""
+    notices = []
+    for name, what in STORED_SECRETS:
+        notice = recipient_mismatch(outputs[name], key, what=what) if outputs.get(name) else None
+        if notice:
+            notices.append(notice)
+    return notices

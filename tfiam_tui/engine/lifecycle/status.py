@@ -1,0 +1,230 @@
+"""``tfiam status``: where a managed user stands, read from the AWS API (no terraform run).
+
+For one user: every access key (status, age, last use, whether this workspace's state
+holds it), the console password (set, last used, reset pending), the MFA devices, the
+Expiry tag, and drift: everything verification checks, grants made by hand included.
+What needs the operator is a list of stable codes (:data:`NEEDS`), so a cron job or a CI
+schedule can act on them; ``commands.status`` prints them and exits 11 when any is set.
+
+The state is read as a file (local backend) or an object (S3), never through terraform:
+status must be quick and must work while another run holds terraform's lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..answers import Answers
+from ..aws import verify as verify_mod
+from ..aws.clients import aws_session, error_text, paged
+from ..aws.expected import Expected
+
+FORMAT = 1  # the JSON shape's version; bumped only when a field changes meaning or goes
+UNUSED_DAYS = 90  # a key unused this long should go (CIS AWS Foundations 1.12 asks 45)
+EXPIRY_WARNING_DAYS = 14
+
+# What needs the operator: code -> what it means (docs/status.md lists the same).
+NEEDS = {
+    "not-applied": "the workspace has no state yet: run tfiam replay",
+    "user-missing": "the user is in the state but not in AWS (deleted outside Terraform)",
+    "drift": "AWS differs from the answers (a failed verification check)",
+    "key-outside-tfiam": "an access key the workspace's state does not hold",
+    "key-rotation-due": "an active access key older than lifecycle.rotate_after_days",
+    "key-unused": f"an active access key not used for {UNUSED_DAYS} days",
+    "mfa-missing": "a console password without an MFA device",
+    "expired": "the Expiry tag's date has passed",
+    "expiry-soon": f"the Expiry tag's date is less than {EXPIRY_WARNING_DAYS} days away",
+    "secret-for-another-key": "a stored secret is encrypted to another PGP key than the answers name",
+    "unreadable": "AWS or the state could not be read",
+}
+
+
+@dataclass
+class Key:
+    id: str
+    status: str
+    created: str
+    age_days: int
+    last_used: str | None = None  # ISO time; None: never used
+    last_service: str | None = None
+    last_region: str | None = None
+    managed: bool = False  # in this workspace's state
+    unused_days: int = 0  # since its last use, or since it was made if never used
+
+
+@dataclass
+class Console:
+    created: str
+    reset_required: bool
+    last_used: str | None
+
+
+@dataclass
+class UserStatus:
+    user: str
+    answers: str
+    workspace: str
+    exists: bool = False
+    keys: list[Key] = field(default_factory=list)
+    console: Console | None = None
+    mfa_devices: list[str] = field(default_factory=list)
+    expiry: str | None = None
+    expiry_days_left: int | None = None
+    rotate_after_days: int = 90
+    drift: list[dict[str, str]] = field(default_factory=list)
+    other_key: list[str] = field(default_factory=list)  # stored secrets encrypted to another PGP key
+    notices: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    needs_action: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_state(answers: Answers, workspace: Path) -> dict | None:
+    """The workspace's Terraform state (None: none yet), read without terraform."""
+    if answers.backend.type == "s3":
+        from ..terraform.statemove import remote_state
+
+        return remote_state(answers)
+    path = workspace / "terraform.tfstate"
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text) if text.strip() else None
+
+
+def state_outputs(state: dict | None) -> dict[str, Any]:
+    """The root outputs recorded in a state, as plain values."""
+    return {name: out.get("value") for name, out in ((state or {}).get("outputs") or {}).items()}
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, dt.datetime) else None
+
+
+def _days(since: dt.datetime, now: dt.datetime) -> int:
+    return max(0, (now - since).days)
+
+
+def user_status(
+    answers: Answers,
+    *,
+    answers_path: str,
+    workspace: Path,
+    credentials: tuple[str, str] | None = None,
+    recipient_check: Callable[[dict[str, Any]], list[str]] | None = None,
+    now: dt.datetime | None = None,
+) -> UserStatus:
+    """Read one user's status.  ``recipient_check(outputs)``: notices for stored secrets
+    encrypted to another key (the caller resolves the PGP key; None: not checked)."""
+    now = now or dt.datetime.now(dt.UTC)
+    rotate_after = answers.lifecycle.rotate_after_days
+    out = UserStatus(user=answers.user.name, answers=answers_path, workspace=str(workspace),
+                     rotate_after_days=rotate_after)
+    _expiry(out, answers, now.date())
+    try:
+        state = read_state(answers, workspace)
+    except (OSError, ValueError, RuntimeError) as exc:
+        out.errors.append(f"cannot read the state: {exc}")
+        state = None
+    outputs = state_outputs(state)
+    managed_key = outputs.get("access_key_id")
+    provider = answers.provider
+    try:
+        session = aws_session(provider.region, provider.profile, credentials)
+        config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30)
+        iam = session.client("iam", endpoint_url=provider.endpoint, config=config)
+        _read_user(out, iam, managed_key, now)
+    except (BotoCoreError, ClientError, ValueError) as exc:
+        out.errors.append(error_text(exc))
+    if out.exists and state is not None and not out.errors:
+        checks = verify_mod.verify(Expected.from_answers(answers), region=provider.region, endpoint=provider.endpoint,
+                                   profile=provider.profile, credentials=credentials, check_stray_keys=False)
+        out.drift = [{"check": c.name, "detail": c.detail} for c in checks if not c.ok]
+    if recipient_check is not None and outputs:
+        out.other_key = recipient_check(outputs)
+    out.needs_action = _needs(out, state, managed_key)
+    return out
+
+
+def _read_user(out: UserStatus, iam: Any, managed_key: str | None, now: dt.datetime) -> None:
+    try:
+        user = iam.get_user(UserName=out.user)["User"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+            return
+        raise
+    out.exists = True
+    for meta in paged(iam, "list_access_keys", "AccessKeyMetadata", UserName=out.user):
+        used = iam.get_access_key_last_used(AccessKeyId=meta["AccessKeyId"]).get("AccessKeyLastUsed", {})
+        last = used.get("LastUsedDate")
+        out.keys.append(Key(
+            id=meta["AccessKeyId"], status=meta["Status"], created=_iso(meta["CreateDate"]) or "",
+            age_days=_days(meta["CreateDate"], now), last_used=_iso(used.get("LastUsedDate")),
+            last_service=_used(used.get("ServiceName")), last_region=_used(used.get("Region")),
+            managed=meta["AccessKeyId"] == managed_key,
+            unused_days=_days(last if isinstance(last, dt.datetime) else meta["CreateDate"], now),
+        ))
+    out.keys.sort(key=lambda k: k.created)
+    try:
+        profile = iam.get_login_profile(UserName=out.user)["LoginProfile"]
+        out.console = Console(created=_iso(profile["CreateDate"]) or "",
+                              reset_required=bool(profile.get("PasswordResetRequired")),
+                              last_used=_iso(user.get("PasswordLastUsed")))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
+            raise
+    out.mfa_devices = [d["SerialNumber"] for d in paged(iam, "list_mfa_devices", "MFADevices", UserName=out.user)]
+
+
+def _used(value: str | None) -> str | None:
+    return None if value in (None, "N/A") else value  # IAM says "N/A" for a key never used
+
+
+def _expiry(out: UserStatus, answers: Answers, today: dt.date) -> None:
+    raw = answers.user.tags.get("Expiry")
+    if not raw:
+        return
+    out.expiry = raw
+    try:
+        out.expiry_days_left = (dt.date.fromisoformat(raw) - today).days
+    except ValueError:
+        out.notices.append(f"the Expiry tag {raw!r} is not a YYYY-MM-DD date")
+
+
+def _needs(out: UserStatus, state: dict | None, managed_key: str | None) -> list[str]:
+    codes: list[str] = []
+    if out.errors:
+        codes.append("unreadable")
+    elif state is None:
+        codes.append("not-applied")
+    elif not out.exists:
+        codes.append("user-missing")
+    if out.drift:
+        codes.append("drift")
+    active = [k for k in out.keys if k.status == "Active"]
+    if any(not k.managed for k in out.keys) and state is not None:
+        codes.append("key-outside-tfiam")
+    if any(k.age_days >= out.rotate_after_days for k in active):
+        codes.append("key-rotation-due")
+    if any(k.unused_days >= UNUSED_DAYS for k in active):
+        codes.append("key-unused")
+    if out.console is not None and not out.mfa_devices:
+        codes.append("mfa-missing")
+    if out.expiry_days_left is not None:
+        if out.expiry_days_left < 0:
+            codes.append("expired")
+        elif out.expiry_days_left < EXPIRY_WARNING_DAYS:
+            codes.append("expiry-soon")
+    if out.other_key:
+        codes.append("secret-for-another-key")
+    return codes
