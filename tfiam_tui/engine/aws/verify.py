@@ -48,6 +48,7 @@ def verify(
     credentials: tuple[str, str] | None = None,
     check_stray_keys: bool = False,
     managed_key_id: str | None = None,
+    iam: Any = None,
 ) -> list[Check]:
     """Check the account against ``expected``; return the checklist, in order.
 
@@ -57,6 +58,7 @@ def verify(
     ``managed_key_id`` (the one in Terraform's state; None when it has none).
     ``credentials``: explicit (access key id, secret) for the checking identity (the
     sandbox's dummy credentials), instead of ``profile`` and the default chain.
+    ``iam``: an IAM client to use (``tfiam status`` shares one across users); made here if None.
     ``access_key``: ``(access_key_id, secret)`` of the user's new key: when given,
     STS GetCallerIdentity is called *with that key* and must name the user.  A new
     key takes a few seconds to work everywhere in AWS, so an "invalid token" answer
@@ -64,8 +66,8 @@ def verify(
     """
     retry = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30)
     try:
-        session = aws_session(region, profile, credentials)
-        iam = session.client("iam", endpoint_url=endpoint, config=retry)
+        if iam is None:
+            iam = aws_session(region, profile, credentials).client("iam", endpoint_url=endpoint, config=retry)
     except (BotoCoreError, ValueError) as exc:
         return [Check("connect to the AWS API", False, error_text(exc))]
 

@@ -13,6 +13,7 @@ status must be quick and must work while another run holds terraform's lock.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -139,21 +140,30 @@ def user_status(
     outputs = state_outputs(state)
     managed_key = outputs.get("access_key_id")
     provider = answers.provider
+    iam = None
     try:
-        session = aws_session(provider.region, provider.profile, credentials)
-        config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30)
-        iam = session.client("iam", endpoint_url=provider.endpoint, config=config)
+        iam = iam_client(provider.region, provider.profile, provider.endpoint, credentials)
         _read_user(out, iam, managed_key, now)
     except (BotoCoreError, ClientError, ValueError) as exc:
         out.errors.append(error_text(exc))
     if out.exists and state is not None and not out.errors:
         checks = verify_mod.verify(Expected.from_answers(answers), region=provider.region, endpoint=provider.endpoint,
-                                   profile=provider.profile, credentials=credentials, check_stray_keys=False)
+                                   profile=provider.profile, credentials=credentials, check_stray_keys=False,
+                                   iam=iam)
         out.drift = [{"check": c.name, "detail": c.detail} for c in checks if not c.ok]
     if recipient_check is not None and outputs:
         out.other_key = recipient_check(outputs)
     out.needs_action = _needs(out, state, managed_key)
     return out
+
+
+@functools.lru_cache(maxsize=16)
+def iam_client(region: str, profile: str | None, endpoint: str | None, credentials: tuple[str, str] | None) -> Any:
+    """One IAM client per account and endpoint, shared by every user status reads (boto3
+    clients are thread-safe; making one costs ~0.5 s of botocore's model loading)."""
+    config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=30,
+                    max_pool_connections=16)
+    return aws_session(region, profile, credentials).client("iam", endpoint_url=endpoint, config=config)
 
 
 def _read_user(out: UserStatus, iam: Any, managed_key: str | None, now: dt.datetime) -> None:
