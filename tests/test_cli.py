@@ -180,22 +180,26 @@ def test_ctrl_c_while_reading_the_answers_exits_130_quietly(tmp_path, command):
 
 
 
+# The console script's own line, `from tfiam_tui.commands.entry import main`, runs before
+# any code of tfiam's can guard it, as the interpreter's start-up does; it imports three tiny
+# modules.  The child runs it (and the interpreter's start-up) with SIGINT ignored, then
+# waits for the go: the interrupt lands in main(), in the imports tfiam guards.
 STARTING = """
 import os, signal, sys
-signal.signal(signal.SIGINT, signal.SIG_IGN)  # until the parent says go: the interpreter's own start-up
-os.read(int(sys.argv[1]), 1)
-signal.signal(signal.SIGINT, signal.default_int_handler)  # as Python sets it at start-up
-sys.argv = ["tfiam", "validate", sys.argv[2]]
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # until the parent says go
 from tfiam_tui.commands.entry import main  # what the console script runs
+os.read(int(sys.argv[1]), 1)
+sys.argv = ["tfiam", "validate", sys.argv[2]]
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as Python sets it at start-up
 sys.exit(main())
 """
 
 
 def test_ctrl_c_while_tfiam_is_still_importing_is_quiet(tmp_path):
     """A Ctrl-C while tfiam imports the engine (a second or more on a busy machine): exit
-    130, no traceback.  The child waits for a go before importing tfiam, so the interrupt
-    lands in tfiam's imports and not in the interpreter's own start-up (which no program
-    can guard; the console script pip writes imports only ``re`` and ``sys`` there)."""
+    130, no traceback.  The child waits for a go before main() runs, so the interrupt lands
+    in tfiam's imports and not in the interpreter's own start-up or the console script's
+    import line (which no program can guard; see STARTING)."""
     answers = tmp_path / "bot.yaml"
     answers.write_text("version: 1\n")
     outcomes = []

@@ -245,7 +245,7 @@ MISMATCHED = [
     (["s3:GetObject"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/t"], 0, "acts only on resources of s3"),
     (["s3:GetObject", "kms:Decrypt"], ["arn:aws:s3:::b/*", "arn:aws:s3:::c/*"], 1, "resources of kms"),
     (["sts:AssumeRole"], ["arn:aws:sts::123456789012:role/x"], 0, "arn:${Partition}:iam::${Account}:role/"),
-    (["s3:Put*Object*"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/t"], 0, "s3 and s3-object-lambda"),
+    (["s3:Put*Object*"], ["arn:aws:dynamodb:eu-west-1:123456789012:table/t"], 0, "s3 or s3-object-lambda"),
 ]
 
 

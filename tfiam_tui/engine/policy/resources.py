@@ -189,7 +189,7 @@ class Mismatch:
     def message(self) -> str:
         never = "never denied" if self.deny else "never granted"
         if self.services:
-            named = ", ".join(self.services[:5]) + (f" and {len(self.services) - 5} more" if len(self.services) > 5 else "")
+            named = _either(self.services)
             return (f"{self.action} acts only on resources of {named}, and no resource of this statement is "
                     f"one, so it is {never}")
         if self.covers:
@@ -210,6 +210,13 @@ class Mismatch:
         if not self.types:
             return f"move {self.action} to a statement of its own with Resource '*'"
         return f"add its resource ARN in the form {self.types[0].arn}, or move the action to a statement that has it"
+
+
+def _either(names: tuple[str, ...]) -> str:
+    """``s3``, ``s3 or s3-object-lambda``, ``a, b or c``, ``a, b, c, d, e or 3 more``."""
+    if len(names) > 5:
+        return ", ".join(names[:5]) + f" or {len(names) - 5} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 # A pattern that expands to more actions than this (``*:Get*``) is not checked: it fits
