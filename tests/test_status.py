@@ -123,3 +123,34 @@ def test_the_docs_list_every_code_and_the_exit_code():
     assert listed == set(NEEDS)
     commands = (Path(__file__).resolve().parent.parent / "docs" / "commands.md").read_text()
     assert f"| {int(Exit.NEEDS_ATTENTION)} | NEEDS_ATTENTION |" in commands
+
+
+def test_status_reads_s3_state_without_terraform_and_says_when_it_cannot(tmp_path, moto_endpoint):
+    """With the state in S3, status reads the object itself (no terraform, no lock): the key
+    in it is the managed one.  A missing bucket is 'unreadable', exit 9, not a traceback."""
+    import boto3
+
+    name, bucket = f"s3st-{uuid.uuid4().hex[:8]}", f"tfstate-{uuid.uuid4().hex[:8]}"
+    client = iam(moto_endpoint)
+    client.create_user(UserName=name, Tags=[{"Key": "Expiry", "Value": "2099-12-31"}])
+    managed = client.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="eu-central-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    s3.put_object(Bucket=bucket, Key=f"users/{name}.tfstate",
+                  Body=json.dumps({"version": 4, "outputs": {"access_key_id": {"value": managed}}}).encode())
+    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint, user__name=name,
+                           user__tags={"Expiry": "2099-12-31"}, provider__region="eu-central-1",
+                           backend={"type": "s3", "bucket": bucket, "key": f"users/{name}.tfstate",
+                                    "region": "eu-central-1"})
+    me = users(status(answers))[name]
+    assert [(k["id"], k["managed"]) for k in me["keys"]] == [(managed, True)], me
+    assert "key-outside-tfiam" not in me["needs_action"] and "not-applied" not in me["needs_action"]
+
+    data = yaml.safe_load(answers.read_text())
+    data["backend"]["bucket"] = f"{bucket}-gone"
+    answers.write_text(yaml.safe_dump(data))
+    gone = status(answers)
+    assert gone.returncode == Exit.AWS_UNAVAILABLE, gone.stdout + gone.stderr
+    me = users(gone)[name]
+    assert me["needs_action"][0] == "unreadable" and "does not exist" in me["errors"][0], me

@@ -134,8 +134,8 @@ def user_status(
     _expiry(out, answers, now.date())
     try:
         state = read_state(answers, workspace)
-    except (OSError, ValueError, RuntimeError) as exc:
-        out.errors.append(f"cannot read the state: {exc}")
+    except (OSError, ValueError, RuntimeError, BotoCoreError, ClientError) as exc:  # RuntimeError: MigrationError
+        out.errors.append(f"cannot read the state: {error_text(exc) if isinstance(exc, BotoCoreError | ClientError) else exc}")
         state = None
     outputs = state_outputs(state)
     managed_key = outputs.get("access_key_id")
