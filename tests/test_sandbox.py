@@ -324,6 +324,49 @@ def test_real_provider_applies_boundary_user_without_drift_and_force_destroys(
     assert _error_code(exc) == "NoSuchEntity"
 
 
+@pytest.mark.e2e
+def test_a_policy_with_plus_and_percent_settles_after_apply(moto_endpoint, moto_iam, tmp_path, tf_plugin_dir):
+    """AWS sends GetPolicyVersion's document URL-encoded and the provider decodes it; a
+    stand-in sending it raw turned "+" into a space in the state, so every plan after the
+    apply wanted to change the policy (and "%41" came back "A")."""
+    name = unique_name("plus")
+    resource = "arn:aws:s3:::acme/a+b%41c/*"
+    (tmp_path / "main.tf").write_text(textwrap.dedent(f"""\
+        terraform {{
+          required_providers {{
+            aws = {{ source = "hashicorp/aws" }}
+          }}
+        }}
+        provider "aws" {{
+          region                      = "us-east-1"
+          skip_credentials_validation = true
+          skip_requesting_account_id  = true
+          skip_metadata_api_check     = true
+          endpoints {{
+            iam = "{moto_endpoint}"
+            sts = "{moto_endpoint}"
+          }}
+        }}
+        resource "aws_iam_policy" "this" {{
+          name   = "{name}"
+          policy = jsonencode({{
+            Version   = "2012-10-17"
+            Statement = [{{ Effect = "Allow", Action = ["s3:GetObject"], Resource = ["{resource}"] }}]
+          }})
+        }}
+        """))
+    env = Sandbox.child_env(os.environ)
+    env["TF_IN_AUTOMATION"] = "1"
+    assert _terraform(tmp_path, env, "init", "-input=false", f"-plugin-dir={tf_plugin_dir}").returncode == 0
+    apply = _terraform(tmp_path, env, "apply", "-auto-approve", "-input=false", "-no-color")
+    assert apply.returncode == 0, apply.stderr
+    plan = _terraform(tmp_path, env, "plan", "-detailed-exitcode", "-input=false", "-no-color")
+    assert plan.returncode == 0, f"the policy does not settle:\n{plan.stdout}\n{plan.stderr}"
+    arn = next(p["Arn"] for p in moto_iam.list_policies(Scope="Local")["Policies"] if p["PolicyName"] == name)
+    document = moto_iam.get_policy_version(PolicyArn=arn, VersionId="v1")["PolicyVersion"]["Document"]
+    assert document["Statement"][0]["Resource"] == [resource]
+
+
 # --------------------------------------------------------------------------- one request at a time
 
 

@@ -4,10 +4,9 @@ Run it with::
 
     python -m tfiam_tui.engine.aws.moto_server --port 5000 [--host 127.0.0.1] [--verbose]
 
-It prints exactly one line, ``tfiam sandbox listening on http://HOST:PORT``, when
-it is ready, serves until SIGTERM or SIGINT (Ctrl-C), then exits with status 0.
-Everything lives in this process's memory: nothing here ever talks to a real AWS
-account, and all state is gone when the process ends.
+It prints exactly one line, ``tfiam sandbox listening on http://HOST:PORT``, when it is
+ready, serves until SIGTERM or SIGINT (Ctrl-C), then exits with status 0.  Everything lives
+in this process's memory: it never talks to a real AWS account; its state ends with it.
 
 moto 5.2 covers most of what the hashicorp/aws provider calls for an IAM user, but
 not all of it.  :func:`install_iam_gaps` fills the holes the provider falls into, in
@@ -63,13 +62,15 @@ def install_iam_gaps() -> None:
        without ``Password`` deletes the password (moto stores ``None``), and without
        ``PasswordResetRequired`` clears the flag.  The sandbox keeps what was sent and
        leaves alone what was not, as AWS does, so verifying the flag means something.
+    e. **GetPolicyVersion's document URL-encoded**, as AWS sends it and the provider decodes
+       it: moto sent it raw, so a "+" came back a space (a plan that never settles).
     """
     global _installed
     if _installed:
         return
 
     from moto.core.responses import ActionResult, EmptyResult
-    from moto.core.serialize import never_return, return_if_not_empty
+    from moto.core.serialize import never_return, return_if_not_empty, url_encode
     from moto.iam import models
     from moto.iam.exceptions import DeleteConflictException, InvalidInput
     from moto.iam.responses import IamResponse as _IamResponse
@@ -154,6 +155,7 @@ def install_iam_gaps() -> None:
         "CreateUserResponse.User.PermissionsBoundary": return_if_not_empty,
         "GetUserResponse.User.PermissionsBoundary": return_if_not_empty,
         "ListUsersResponse.Users.User.PermissionsBoundary": never_return,
+        "GetPolicyVersionResponse.PolicyVersion.Document": url_encode,  # (e)
     }
 
     # ---- (b) ListServiceSpecificCredentials ---------------------------------
