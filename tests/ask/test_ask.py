@@ -164,3 +164,20 @@ def test_expiry_must_be_a_date(text, ok):
     else:
         with pytest.raises(ValueError, match="YYYY-MM-DD"):
             ask_mod._date(text)
+
+
+def test_the_replay_hint_and_the_run_carry_every_option_ask_was_given(tmp_path, monkeypatch):
+    """"Repeat this any time with: tfiam replay X" left out --sandbox: pasted, it would have
+    run against the operator's real account."""
+    from tfiam_tui.commands.ask import replay_argv
+    from tfiam_tui.commands.cli import build_parser
+    from tfiam_tui.engine.text import command
+
+    saved = tmp_path / "my bot.yaml"
+    args = build_parser().parse_args(["ask", "--sandbox", "--plugin-dir", "/opt/tf plugins", "--terraform-bin", "tofu"])
+    argv = replay_argv(args, saved)
+    assert argv == ["replay", str(saved), "--plugin-dir", "/opt/tf plugins", "--terraform-bin", "tofu", "--sandbox"]
+    assert build_parser().parse_args(argv).sandbox  # what ask runs is what it prints
+    assert command("tfiam", *argv).endswith("--terraform-bin tofu --sandbox")
+    monkeypatch.delenv("TFIAM_TERRAFORM_BIN", raising=False)
+    assert replay_argv(build_parser().parse_args(["ask"]), saved) == ["replay", str(saved)]

@@ -38,6 +38,19 @@ def _load_defaults(path: str | None) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def replay_argv(args: argparse.Namespace, save_to: Path) -> list[str]:
+    """``tfiam replay`` with every option this ``ask`` was given, to run now or repeat later."""
+    argv = ["replay", str(save_to)]
+    for flag, value in (("--workspace", args.workspace), ("--plugin-dir", args.plugin_dir)):
+        if value:
+            argv += [flag, value]
+    if args.terraform_bin != "terraform":
+        argv += ["--terraform-bin", args.terraform_bin]
+    if args.sandbox:
+        argv.append("--sandbox")
+    return argv
+
+
 def cmd_ask(args: argparse.Namespace, console) -> int:
     from ..engine.exitcodes import Exit
 
@@ -54,6 +67,9 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
     from .decrypt import cmd_decrypt
     from .replay import cmd_replay
 
+    if args.sandbox:
+        console.say("SANDBOX: these answers run against a local stand-in AWS with dummy credentials; "
+                    "no AWS account is touched.")
     defaults = _load_defaults(args.answers)
     interview = ask.Interview(defaults, sandbox=args.sandbox, say=console.say)
     default_save = args.save or args.answers or "tfiam-answers.yaml"
@@ -73,7 +89,7 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
         )
         answers_mod.save(answers, save_to)
         console.say(f"Saved {shown(save_to)} (no secrets in it). Repeat this any time with: "
-                    f"{command('tfiam', 'replay', save_to)}")
+                    f"{command('tfiam', *replay_argv(args, save_to))}")
         if not (args.run or questionary.confirm("Run it now (init, plan, your confirmation, apply, verify)?",
                                                 default=False).unsafe_ask()):
             return Exit.OK
@@ -89,13 +105,7 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
             pass
         return Exit.INTERRUPTED
 
-    argv = ["replay", str(save_to), "--terraform-bin", args.terraform_bin]
-    for flag, value in (("--workspace", args.workspace), ("--plugin-dir", args.plugin_dir)):
-        if value:
-            argv += [flag, value]
-    if args.sandbox:
-        argv.append("--sandbox")
-    code = cmd_replay(build_parser().parse_args(argv), console)
+    code = cmd_replay(build_parser().parse_args(replay_argv(args, save_to)), console)
     if code != Exit.OK or not (answers.authentication.access_key or answers.authentication.console):
         return code
     if not questionary.confirm("Decrypt the new credentials now?", default=True).unsafe_ask():
