@@ -232,6 +232,67 @@ def test_policy_document_rules_and_odd_documents_never_raise():
         assert "TFIAM043" in rules(L.lint_policy_document(odd)), odd
 
 
+MALFORMED = [
+    # (statement changes or a whole document, the field named, words): IAM refuses these, or reads them otherwise
+    ({"Version": "2012-10-18"}, "doc.Version", "not a policy language version"),
+    ({"Version": None}, "doc.Version", "no Version"),
+    ({"Version": "2008-10-17"}, "doc.Version", "literal text"),
+    ({"Statements": []}, "doc.Statements", "not an element of a policy document"),
+    ({"Statement": [{"Sid": "Read Reports", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]},
+     "doc.Statement[0].Sid", "only letters and digits"),
+    ({"Statement": [{"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+                    {"Sid": "A", "Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"}]},
+     "doc.Statement[1].Sid", "used twice"),
+    ({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]},
+     "doc.Statement[0].Principal", "resource policy"),
+    ({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "NotAction": "s3:PutObject", "Resource": "*"}]},
+     "doc.Statement[0].NotAction", "both Action and NotAction"),
+    ({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "NotResource": "arn:aws:s3:::b"}]},
+     "doc.Statement[0].NotResource", "both Resource and NotResource"),
+    ({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject"}]}, "doc.Statement[0]", "neither Resource"),
+    ({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resources": "*", "Resource": "*"}]},
+     "doc.Statement[0].Resources", "did you mean Resource?"),
+]
+
+
+@pytest.mark.parametrize("changes,field,words", MALFORMED, ids=[m[1] + "-" + m[2][:12] for m in MALFORMED])
+def test_malformed_documents_are_named_by_element(changes, field, words):
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    doc.update(changes)
+    doc = {k: v for k, v in doc.items() if v is not None}
+    hits = [f for f in L.lint_policy_document(doc, field="doc") if f.rule == "TFIAM046"]
+    assert [(f.field, words in f.message) for f in hits] == [(field, True)], [str(f) for f in hits]
+
+
+def test_a_statement_iam_would_refuse_is_not_read_for_grants():
+    """Action with NotAction was read as a NotAction grant (all but PutObject: an admin)."""
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "NotAction": "s3:PutObject", "Resource": "*"}]}
+    assert "TFIAM001" not in rules(L.lint_policy_document(doc)) and "TFIAM012" not in rules(L.lint_policy_document(doc))
+
+
+def test_no_aws_managed_document_is_malformed():
+    """Every AWS managed policy moto ships is well-formed to TFIAM046 (no false alarm on IAM's own)."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    documents = json.loads(aws_managed_policies_data)
+    assert len(documents) > 1000
+    bad = {name: [str(f) for f in L.lint_policy_document(d["Document"]) if f.rule == "TFIAM046"]
+           for name, d in documents.items()}
+    assert not {name: found for name, found in bad.items() if found}
+
+
+def test_the_same_sid_in_two_of_the_users_policies_is_fine():
+    from tfiam_tui.engine.aws.effective import lint_grants
+    from tfiam_tui.engine.aws.grants import Grant
+
+    doc = {"Version": "2012-10-17", "Statement": [{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject",
+                                                  "Resource": "arn:aws:s3:::b/*"}]}
+    grants = [Grant("u", None, "one", True, doc, True, True), Grant("u", "g", "two", True, doc, True, True)]
+    found, statements = lint_grants(grants)
+    assert statements == 2 and not [f for f, _ in found if f.rule == "TFIAM046"]
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=12),
                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(

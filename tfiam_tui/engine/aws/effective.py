@@ -54,7 +54,9 @@ def lint_grants(grants: list[Grant]) -> tuple[list[tuple[Finding, list[Grant]]],
                 out.append((f, [grant]))
             continue
         for i, statement in enumerate(statements):
-            merged.append(statement)
+            # Sids are unique within one policy, not across the user's policies merged here.
+            merged.append({k: v for k, v in statement.items() if k != "Sid"} if isinstance(statement, Mapping)
+                          else statement)
             origin.append((grant, i))
     if not merged:
         return out, 0

@@ -130,10 +130,13 @@ def _from_document(document: Any, field: str, findings: list[Finding] | None,
     if not isinstance(document, Mapping) or "Statement" not in document:
         bad(field, "is not a policy document (a JSON object with a Statement)")
         return []
+    shape: list[Finding] = []
+    _document_shape(document, prefix, shape)
     raw = document["Statement"]
     listed = isinstance(raw, list)
     raw = raw if listed else [raw]
     out = []
+    sids: dict[str, str] = {}
     for i, st in enumerate(raw):
         path = f"{prefix}Statement[{i}]" if listed else f"{prefix}Statement"
         if not isinstance(st, Mapping):
@@ -158,7 +161,78 @@ def _from_document(document: Any, field: str, findings: list[Finding] | None,
         if not elements["Action"] and not elements["NotAction"]:
             bad(path, "has neither Action nor NotAction")
             continue
+        if not _statement_shape(st, path, sids, shape):
+            continue  # IAM refuses the document; its grants are not read as if it took it
         out.append(_Stmt(path, effect, elements["Action"], elements["NotAction"], elements["Resource"],
                          elements["NotResource"], conditional=bool(st.get("Condition")),
                          managed=managed, managed_path=managed_path))
+    if findings is not None and managed is None:  # AWS's own documents are IAM's to vouch for
+        findings.extend(shape)
     return out
+
+
+_VERSIONS = ("2012-10-17", "2008-10-17")
+_ELEMENTS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition",
+             "Principal", "NotPrincipal"}
+_SID = re.compile(r"[A-Za-z0-9]*")
+
+
+def _shape(out: list[Finding], path: str, message: str, hint: str, severity: str = "error") -> None:
+    out.append(_finding("TFIAM046", path, message, hint, severity=severity))
+
+
+def _document_shape(document: Mapping[str, Any], prefix: str, out: list[Finding]) -> None:
+    """TFIAM046 on the document: its Version (IAM refuses others; without one, or with the
+    old one, policy variables like ${aws:username} are plain text) and unknown keys."""
+    version = document.get("Version")
+    where = f"{prefix}Version"
+    if version is None:
+        _shape(out, where, "has no Version: IAM reads it as 2008-10-17, where policy variables "
+               "(${aws:username}) are literal text", 'add "Version": "2012-10-17"', "warning")
+    elif version not in _VERSIONS:
+        _shape(out, where, f"{version!r} is not a policy language version; IAM accepts 2012-10-17 or 2008-10-17",
+               'use "Version": "2012-10-17"')
+    elif version == "2008-10-17":
+        _shape(out, where, "2008-10-17 treats policy variables (${aws:username}) as literal text",
+               'use "Version": "2012-10-17"', "warning")
+    for key in document:
+        if key not in ("Version", "Statement", "Id"):
+            _shape(out, f"{prefix}{key}", f"{key!r} is not an element of a policy document",
+                   "a policy document has Version, Statement and optionally Id")
+
+
+def _statement_shape(st: Mapping[str, Any], path: str, sids: dict[str, str], out: list[Finding]) -> bool:
+    """TFIAM046 on one statement; False when IAM would refuse the whole document for it."""
+    ok = True
+    for key in st:
+        if key not in _ELEMENTS:
+            close = next((e for e in _ELEMENTS if e.lower() == str(key).lower().rstrip("s")), None)
+            _shape(out, f"{path}.{key}", f"{key!r} is not a statement element" + (f"; did you mean {close}?"
+                   if close else ""), f"the elements are {', '.join(sorted(_ELEMENTS - {'Principal', 'NotPrincipal'}))}")
+            ok = False
+    sid = st.get("Sid")
+    if sid is not None:
+        if not isinstance(sid, str) or not _SID.fullmatch(sid):
+            _shape(out, f"{path}.Sid", f"{sid!r}: a Sid in an identity policy holds only letters and digits",
+                   "rename it, e.g. AllowReadingReports")
+            ok = False
+        elif sid and sid in sids:
+            _shape(out, f"{path}.Sid", f"Sid {sid!r} is used twice (first at {sids[sid]}); IAM wants them unique",
+                   "give each statement its own Sid")
+            ok = False
+        elif sid:
+            sids[sid] = path
+    for key in ("Principal", "NotPrincipal"):
+        if key in st:
+            _shape(out, f"{path}.{key}", f"{key} belongs in a resource policy (a bucket's, a role's trust "
+                   "policy); IAM refuses it in a user's or group's policy", f"remove {key}")
+            ok = False
+    for a, b in (("Action", "NotAction"), ("Resource", "NotResource")):
+        if a in st and b in st:
+            _shape(out, f"{path}.{b}", f"has both {a} and {b}; IAM accepts one of them", f"keep {a} or {b}")
+            ok = False
+    if "Resource" not in st and "NotResource" not in st:
+        _shape(out, path, "has neither Resource nor NotResource; IAM refuses such a statement",
+               'add "Resource": [...] (ARNs, or "*")')
+        ok = False
+    return ok
