@@ -107,6 +107,10 @@ TRIGGERS = [
      "s[0].actions[0]"),
     ([stmt(["s3:DeleteObject"], ["arn:aws:s3:::bucket"], effect="Deny")], "TFIAM044", "error", "s[0].actions[0]"),
     ([stmt(["ec2:DescribeInstances"], ["arn:aws:ec2:*:*:instance/*"])], "TFIAM044", "warning", "s[0].actions[0]"),
+    # iam:* with every IAM way up denied: still broad, no longer an escalation
+    ([stmt(["iam:*"]), stmt(["iam:Create*", "iam:Put*", "iam:Attach*", "iam:Update*", "iam:Add*",
+                             "iam:SetDefault*", "iam:PassRole"], effect="Deny")], "TFIAM010", "warning", "s[0].actions[0]"),
+    ([stmt(["iam:CreatePolicyVersion"], ["arn:aws:iam::123456789012:policy/*"])], "TFIAM020", "error", "s[0].actions[0]"),
 ]
 
 
@@ -145,6 +149,11 @@ NEAR_MISSES = [
     ([stmt(["sts:AssumeRole"], ["arn:aws:iam::123456789012:role/deploy"])], {"TFIAM044"}),
     ([stmt(["logs:PutLogEvents"], ["arn:aws:logs:eu-west-1:123456789012:log-group:app:*"])], "all"),
     ([stmt(["s3:*"], ["arn:aws:s3:::bucket"])], {"TFIAM044"}),
+    # an unconditional Deny takes back what it covers, from the wildcard rules too
+    ([stmt(["iam:*"]), stmt(["iam:*"], effect="Deny")], "all"),
+    ([stmt(["s3:*"]), stmt(["s3:*"], effect="Deny")], "all"),
+    # customers cannot version AWS managed policies
+    ([stmt(["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"], ["arn:aws:iam::aws:policy/*"])], ESCALATING),
 ]
 
 

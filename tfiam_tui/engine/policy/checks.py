@@ -4,6 +4,7 @@ statement, and escalation combinations across every statement the user gets.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,6 +22,16 @@ def _denied(stmts: list[_Stmt], cat: Catalogue, action: str) -> bool:
         and any(r.value == "*" for r in s.resources) and s.grants(cat, action) is not None
         for s in stmts
     )
+
+
+def _wholly_denied(stmts: list[_Stmt], cat: Catalogue, pattern: str) -> bool:
+    """Whether unconditional Deny statements on '*' cover every action ``pattern`` covers."""
+    denies = [s for s in stmts if not s.allow and not s.conditional and not s.not_resources
+              and any(r.value == "*" for r in s.resources)]
+    if not denies:
+        return False
+    names = cat.expand(pattern)
+    return bool(names) and all(any(d.grants(cat, name) is not None for d in denies) for name in names)
 
 
 def _check_action_names(stmt: _Stmt, cat: Catalogue) -> list[Finding]:
@@ -99,7 +110,17 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
     for entry in stmt.actions:
         value = entry.value
         subsumed = False
-        if _ALL_ACTIONS.match(value):
+        if (_ALL_ACTIONS.match(value) or _SERVICE_WILDCARD.match(value)) and _wholly_denied(context, cat, value):
+            continue  # an unconditional Deny on '*' takes back everything it covers: nothing is granted
+        if _SERVICE_WILDCARD.match(value) and value.split(":", 1)[0].lower() == "iam" and not any(
+                action.lower().startswith("iam:") and not _denied(context, cat, action)
+                for action in ESCALATION_ACTIONS):
+            # iam:* with every IAM way up denied: broad, no longer a way to grant itself anything
+            found.append(_finding(
+                "TFIAM010", entry.path, f"{value!r} allows every IAM action the Deny statements leave, none of "
+                "them a way to grant itself more", "list the IAM actions needed"))
+            subsumed = True
+        elif _ALL_ACTIONS.match(value):
             subsumed = True
             if star_resource is not None and not stmt.conditional:
                 found.append(_finding(
@@ -172,6 +193,9 @@ def _escalations(entry: _Entry, stmt: _Stmt, cat: Catalogue,
             continue
         if action.lower() in _SELF_SERVICE and _self_only(stmt):
             continue
+        if action.lower() in _VERSIONING and stmt.resources and not stmt.not_resources and all(
+                _AWS_MANAGED_POLICY.match(r.value) for r in stmt.resources):
+            continue  # AWS managed policies cannot be versioned by a customer
         hits.append((action, how))
     if not hits:
         return None, set()
@@ -188,6 +212,10 @@ def _escalations(entry: _Entry, stmt: _Stmt, cat: Catalogue,
         "remove it, or scope it to resources this user may fully control; administer IAM from a separate "
         "role assumed with MFA",
         severity="error" if stmt.broad() else "warning"), {a for a, _ in hits}
+
+
+_VERSIONING = {"iam:createpolicyversion", "iam:setdefaultpolicyversion"}
+_AWS_MANAGED_POLICY = re.compile(r"arn:[^:]*:iam::aws:policy/.*")
 
 
 def _check_combos(stmts: list[_Stmt], cat: Catalogue) -> list[Finding]:
