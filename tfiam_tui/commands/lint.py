@@ -28,9 +28,20 @@ def cmd_lint(args: argparse.Namespace, console) -> int:
 
     loaded = answers_mod.load(args.answers)  # AnswersError: exit 3, reported by cli.main
     findings = lint_mod.lint(loaded)
+    data = data_sources()
     if args.format == "json":
-        console.say(json.dumps(lint_mod.to_json(findings, source=args.answers, strict=args.strict), indent=2,
-                               ensure_ascii=False))
+        doc = {**lint_mod.to_json(findings, source=args.answers, strict=args.strict), "data": data}
+        console.say(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         console.say(lint_mod.format_text(findings, source=args.answers))
+        console.say("data: " + ", ".join(f"{name} {version}" for name, version in data.items()))
     return Exit.LINT_FAILED if lint_mod.fails(findings, args.strict) else Exit.OK
+
+
+def data_sources() -> dict[str, str]:
+    """What the linter's bundled data was generated from (package versions), so a finding
+    about an action or a resource type can be weighed against how old the data is."""
+    from ..engine.policy.catalogue import catalogue
+    from ..engine.policy.resources import resource_types
+
+    return {**catalogue().sources, "resource_types": resource_types().source}
