@@ -95,6 +95,7 @@ TRIGGERS = [
     ([stmt(["s4:GetObject"], ["arn:aws:s3:::b/*"])], "TFIAM040", "warning", "s[0].actions[0]"),
     ([stmt(["lamda:InvokeFunction"], ["arn:aws:lambda:eu-west-1:123456789012:function:f"])],
      "TFIAM040", "error", "s[0].actions[0]"),
+    ([stmt(["deepracer:CreateCar"])], "TFIAM040", "warning", "s[0].actions[0]"),  # retired service
     ([stmt(["s3:GetObjekt"], ["arn:aws:s3:::b/*"])], "TFIAM041", "error", "s[0].actions[0]"),
     ([stmt(["s3:Gte*"], ["arn:aws:s3:::b/*"])], "TFIAM041", "warning", "s[0].actions[0]"),
     ([stmt(["s3 GetObject"], ["arn:aws:s3:::b/*"])], "TFIAM042", "error", "s[0].actions[0]"),

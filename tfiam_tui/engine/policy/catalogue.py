@@ -82,6 +82,7 @@ class Catalogue:
                 restrictable = None if code[0] == "?" else code.endswith("+")
                 self._info[full.lower()] = ActionInfo(full, LEVELS[code[0]], restrictable)
         self.credentials_exposure: frozenset[str] = frozenset(a.lower() for a in data.get("credentials_exposure", []))
+        self.retired: frozenset[str] = frozenset(p.lower() for p in data.get("retired", []))
         self._expand = functools.lru_cache(maxsize=4096)(self._expand_uncached)
 
     def __len__(self) -> int:

@@ -179,6 +179,10 @@ def build_catalogue(wheels: Path) -> tuple[dict, dict]:
             restrictable = any(rt for rt in priv["resource_types"])
             add(prefix, svc["service_name"], action, LEVELS[priv["access_level"]] + ("+" if restrictable else ""))
     from_parliament = 0
+    # Services parliament's older copy lists and AWS's reference no longer does: retired
+    # (DeepRacer, GameSparks, ...) or renamed.  Kept, so their actions are not "unknown",
+    # and marked, so the linter says what they are.
+    retired = sorted({svc["prefix"] for svc in pa} - set(ps))
     for svc in pa:
         for priv in svc["privileges"]:
             key = f"{svc['prefix']}:{priv['privilege']}".lower()
@@ -218,6 +222,7 @@ def build_catalogue(wheels: Path) -> tuple[dict, dict]:
         "access_levels": {"R": "Read", "L": "List", "W": "Write", "P": "Permissions management",
                           "T": "Tagging", "?": "unknown (seen only in AWS managed policies)"},
         "credentials_exposure": exposure,
+        "retired": retired,
         "services": {
             prefix: {"name": svc["name"], "actions": dict(sorted(svc["actions"].items()))}
             for prefix, svc in sorted(services.items())

@@ -57,6 +57,12 @@ def _check_action_names(stmt: _Stmt, cat: Catalogue) -> list[Finding]:
                     "check the prefix in the Service Authorization Reference; if the service is newer than "
                     "tfiam's catalogue, ignore this", severity="warning"))
             continue
+        if prefix.lower() in cat.retired:
+            found.append(_finding(
+                "TFIAM040", entry.path, f"{value!r}: {cat.service_name(prefix)} ({prefix}) is no longer in AWS's "
+                "Service Authorization Reference (retired or renamed), so this grants nothing",
+                "remove it, or use the service's current prefix", severity="warning"))
+            continue
         if cat.expand(value):
             continue
         wildcard = "*" in name or "?" in name
