@@ -203,8 +203,11 @@ def build_catalogue(wheels: Path) -> tuple[dict, dict]:
                     if "*" in action or "?" in action or ":" not in action or action.lower() in known:
                         continue
                     prefix, _, op = action.partition(":")
-                    if prefix != prefix.lower() or not op[:1].isupper():
-                        continue  # keep the canonical spelling only (AWS's docs use PascalCase)
+                    # IAM ignores case; the catalogue spells services lower-case and actions
+                    # PascalCase, as AWS's docs do (AWS's own policies hold a few "getX").
+                    prefix, op = prefix.lower(), op[:1].upper() + op[1:]
+                    if f"{prefix}:{op}".lower() in known:
+                        continue
                     add(prefix, services.get(prefix, {}).get("name", prefix), op, "?")
                     from_managed += 1
 
