@@ -101,6 +101,10 @@ def test_several_users_at_once_and_bad_input_changes_nothing(tmp_path, moto_endp
     second = answers_file(other, "ci-bot.yaml", moto_endpoint, user__name=f"st-{uuid.uuid4().hex[:8]}")
     both = status(good, second)
     assert both.returncode == Exit.NEEDS_ATTENTION and len(users(both)) == 2  # neither applied yet
+    # A user of that name made elsewhere, no state here: not "run replay" (it would refuse)
+    made_elsewhere = yaml.safe_load(second.read_text())["user"]["name"]
+    iam(moto_endpoint).create_user(UserName=made_elsewhere)
+    assert users(status(second))[made_elsewhere]["needs_action"][0] == "not-managed"
 
     bad = tmp_path / "bad.yaml"
     bad.write_text(good.read_text().replace("region: eu-west-1", "region: eu-moon-1"))

@@ -35,6 +35,8 @@ EXPIRY_WARNING_DAYS = 14
 # What needs the operator: code -> what it means (docs/status.md lists the same).
 NEEDS = {
     "not-applied": "the workspace has no state yet: run tfiam replay",
+    "not-managed": "the user exists in AWS but no state of this workspace holds it (made elsewhere): replay "
+                   "refuses to take it over; adopting it comes with tfiam adopt",
     "user-missing": "the user is in the state but not in AWS (deleted outside Terraform)",
     "drift": "AWS differs from the answers (a failed verification check)",
     "key-outside-tfiam": "an access key the workspace's state does not hold",
@@ -216,7 +218,7 @@ def _needs(out: UserStatus, state: dict | None, managed_key: str | None) -> list
     if out.errors:
         codes.append("unreadable")
     elif state is None:
-        codes.append("not-applied")
+        codes.append("not-managed" if out.exists else "not-applied")
     elif not out.exists:
         codes.append("user-missing")
     if out.drift:
