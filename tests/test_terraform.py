@@ -160,6 +160,22 @@ def test_plan_and_apply_events_are_typed(tmp_path, terraform_bin):
     assert not any(isinstance(e, Line) and e.text.startswith("{") for e in apply_events)  # no raw JSON
 
 
+def test_a_slow_reader_still_delivers_every_event_before_finished(tmp_path, terraform_bin, monkeypatch):
+    """On a machine busy elsewhere the thread that reads terraform's output can lag well
+    behind terraform's exit.  The events were cut off 2 s after the exit: a plan with
+    changes came out without its summary (and tfiam called it "No changes").  Here the
+    reader looks for output only every 3 s, so it is still behind when terraform exits."""
+    from tfiam_tui.engine.terraform import process
+
+    ws = workspace(tmp_path, TWO_RESOURCES)
+    runner = Runner(ws, terraform_bin=terraform_bin)
+    run_to_end(runner.init())
+    monkeypatch.setattr(process, "_TAIL_SECONDS", 3.0)
+    events = collect(runner.plan())
+    assert ChangeSummary(add=2, change=0, remove=0, operation="plan") in events, events
+    assert events.index(ChangeSummary(add=2, change=0, remove=0, operation="plan")) < len(events) - 1
+
+
 def test_detailed_exitcode_maps_to_changes(tmp_path, terraform_bin):
     ws = workspace(tmp_path, TWO_RESOURCES)
     runner = Runner(ws, terraform_bin=terraform_bin)

@@ -213,7 +213,7 @@ class Pipeline:
             elif isinstance(event, ChangeSummary):
                 summary.add, summary.change, summary.remove = event.add, event.change, event.remove
             elif isinstance(event, Finished) and event.ok:
-                if summary.has_changes:
+                if summary.has_changes or event.changes:  # terraform's exit code 2 says so too
                     self.review = self._review()
                 else:
                     self.discard_plan()  # nothing to apply; keep no stale plan

@@ -57,7 +57,12 @@ from .process import POLL_SECONDS, Process, Signals, follow, output_files
 
 PLUGIN_DIR_ENV = "TFIAM_PLUGIN_DIR"
 DEFAULT_PLAN_FILE = "tfiam.tfplan"
-_PIPE_GRACE_SECONDS = 2.0  # after exit, how long a grandchild may keep our pipes open
+# After terraform exits, its tail threads read its output files to the end and report; they
+# always do (a file has an end even if a grandchild keeps it open).  This only guards against
+# a thread that never reports.  It was 2 s, and on a machine busy elsewhere a tail thread
+# that had not yet read the plan's last lines was cut off: a plan with changes came out as
+# "No changes" and was discarded.
+_TAIL_GRACE_SECONDS = 120.0
 
 
 class _CommandBuilder(Terraform):
@@ -377,8 +382,8 @@ class Runner:
                     except queue.Empty:
                         if run.proc.poll() is not None:
                             exited_at = exited_at or time.monotonic()
-                            if time.monotonic() - exited_at > _PIPE_GRACE_SECONDS:
-                                break  # a grandchild holds our pipes; terraform is done
+                            if time.monotonic() - exited_at > _TAIL_GRACE_SECONDS:
+                                break  # a tail thread never reported; terraform is done
                         continue
                     if text is None:
                         open_pipes -= 1
