@@ -268,12 +268,9 @@ def _terraform(workdir: Path, env: dict[str, str], *args: str) -> subprocess.Com
         pytest.fail(f"terraform {' '.join(args)} took over {TF_COMMAND_TIMEOUT} s:\n{exc.stdout}\n{exc.stderr}")
 
 
-@pytest.mark.e2e
-def test_real_provider_applies_boundary_user_without_drift_and_force_destroys(
-    moto_endpoint, moto_iam, tmp_path, tf_plugin_dir
-):
-    name = unique_name("tfuser")
-    (tmp_path / "main.tf").write_text(textwrap.dedent(f"""\
+def _provider(endpoint: str) -> str:
+    """The hashicorp/aws provider pointed at the stand-in, as a raw-terraform test needs it."""
+    return textwrap.dedent(f"""\
         terraform {{
           required_providers {{
             aws = {{ source = "hashicorp/aws" }}
@@ -285,10 +282,19 @@ def test_real_provider_applies_boundary_user_without_drift_and_force_destroys(
           skip_requesting_account_id  = true
           skip_metadata_api_check     = true
           endpoints {{
-            iam = "{moto_endpoint}"
-            sts = "{moto_endpoint}"
+            iam = "{endpoint}"
+            sts = "{endpoint}"
           }}
         }}
+        """)
+
+
+@pytest.mark.e2e
+def test_real_provider_applies_boundary_user_without_drift_and_force_destroys(
+    moto_endpoint, moto_iam, tmp_path, tf_plugin_dir
+):
+    name = unique_name("tfuser")
+    (tmp_path / "main.tf").write_text(_provider(moto_endpoint) + textwrap.dedent(f"""\
         resource "aws_iam_user" "this" {{
           name                 = "{name}"
           path                 = "/tfiam/"
@@ -331,22 +337,7 @@ def test_a_policy_with_plus_and_percent_settles_after_apply(moto_endpoint, moto_
     apply wanted to change the policy (and "%41" came back "A")."""
     name = unique_name("plus")
     resource = "arn:aws:s3:::acme/a+b%41c/*"
-    (tmp_path / "main.tf").write_text(textwrap.dedent(f"""\
-        terraform {{
-          required_providers {{
-            aws = {{ source = "hashicorp/aws" }}
-          }}
-        }}
-        provider "aws" {{
-          region                      = "us-east-1"
-          skip_credentials_validation = true
-          skip_requesting_account_id  = true
-          skip_metadata_api_check     = true
-          endpoints {{
-            iam = "{moto_endpoint}"
-            sts = "{moto_endpoint}"
-          }}
-        }}
+    (tmp_path / "main.tf").write_text(_provider(moto_endpoint) + textwrap.dedent(f"""\
         resource "aws_iam_policy" "this" {{
           name   = "{name}"
           policy = jsonencode({{
