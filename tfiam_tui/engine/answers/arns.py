@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..policy.resources import free_part
+
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
 _SERVICE = re.compile(r"[a-z0-9-]+")
 _ACCOUNT = re.compile(r"[0-9]{12}|aws")
@@ -45,11 +47,6 @@ S3_REGIONAL_TYPES = ("accesspoint/", "job/", "storage-lens/", "storage-lens-grou
                      "async-request/")
 
 
-def _free(part: str) -> bool:
-    """A part IAM completes at request time: a wildcard or a policy variable."""
-    return "*" in part or "?" in part or "${" in part
-
-
 def arn_problem(value: str) -> str | None:
     """What is wrong with a statement's resource ARN, or None."""
     from . import choices
@@ -66,11 +63,11 @@ def arn_problem(value: str) -> str | None:
         return f"{arn.partition!r} is not an AWS partition ({', '.join(PARTITIONS)}, or '*')"
     if not arn.service:
         return "the service part is empty"
-    if not (_SERVICE.fullmatch(arn.service) or _free(arn.service)):
+    if not (_SERVICE.fullmatch(arn.service) or free_part(arn.service)):
         return f"{arn.service!r} is not a service namespace (lowercase letters, digits and '-')"
-    if arn.region and not (_free(arn.region) or choices.known_region(arn.region)):
+    if arn.region and not (free_part(arn.region) or choices.known_region(arn.region)):
         return f"{arn.region!r} is not an AWS region"
-    if arn.account and not (_ACCOUNT.fullmatch(arn.account) or _free(arn.account)):
+    if arn.account and not (_ACCOUNT.fullmatch(arn.account) or free_part(arn.account)):
         return f"{arn.account!r} is not an account ID (12 digits)"
     if not arn.resource:
         return "the resource part is empty"

@@ -81,8 +81,9 @@ class Statement(_Strict):
         have added a resource type after tfiam's data."""
         from ..policy.resources import mismatches
 
-        found_all = mismatches(list(self.actions), list(self.resources), deny=self.effect == "Deny")
-        for found in [m for m in found_all if m.services][:1]:
+        found = next((m for m in mismatches(list(self.actions), list(self.resources), deny=self.effect == "Deny")
+                      if m.services), None)
+        if found is not None:
             raise _fail("resource", "{m}: {f}", {"m": found.message(), "f": found.fix(),
                                                  "field": f"actions[{found.index}]"})
         return self

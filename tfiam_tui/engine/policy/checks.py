@@ -15,22 +15,21 @@ from .resources import mismatches
 from .statements import _ACTION_SHAPE, _ALL_ACTIONS, _SERVICE_WILDCARD, _Entry, _self_only, _Stmt
 
 
+def _unconditional_denies(stmts: list[_Stmt]) -> list[_Stmt]:
+    """The Deny statements on every resource, without a condition: what they cover is gone
+    whatever allows it."""
+    return [s for s in stmts if not s.allow and not s.conditional and not s.not_resources
+            and any(r.value == "*" for r in s.resources)]
+
+
 def _denied(stmts: list[_Stmt], cat: Catalogue, action: str) -> bool:
-    """An unconditional Deny on every resource removes ``action`` whatever allows it."""
-    return any(
-        not s.allow and not s.conditional and not s.not_resources
-        and any(r.value == "*" for r in s.resources) and s.grants(cat, action) is not None
-        for s in stmts
-    )
+    return any(d.grants(cat, action) is not None for d in _unconditional_denies(stmts))
 
 
 def _wholly_denied(stmts: list[_Stmt], cat: Catalogue, pattern: str) -> bool:
-    """Whether unconditional Deny statements on '*' cover every action ``pattern`` covers."""
-    denies = [s for s in stmts if not s.allow and not s.conditional and not s.not_resources
-              and any(r.value == "*" for r in s.resources)]
-    if not denies:
-        return False
-    names = cat.expand(pattern)
+    """Whether the unconditional Denies cover every action ``pattern`` covers."""
+    denies = _unconditional_denies(stmts)
+    names = cat.expand(pattern) if denies else ()
     return bool(names) and all(any(d.grants(cat, name) is not None for d in denies) for name in names)
 
 

@@ -258,12 +258,13 @@ def _other_service(names: tuple[str, ...], resources: list[str], data: ResourceT
     for name in names:  # one taking only '*' adds none: data that lags would add its own service's
         services.update(t.arn.split(":")[2] for t in data.acts_on(name) or ())
     theirs = [r.split(":")[2] if r.count(":") >= 5 else "" for r in resources]
-    if not services or any(not svc or _free(svc) or svc in services for svc in theirs):
+    if not services or any(not svc or free_part(svc) or svc in services for svc in theirs):
         return ()
     return tuple(sorted(services))
 
 
-def _free(part: str) -> bool:
+def free_part(part: str) -> bool:
+    """An ARN part IAM completes at request time: a wildcard or a policy variable."""
     return "*" in part or "?" in part or "${" in part
 
 
