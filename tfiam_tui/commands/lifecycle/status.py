@@ -19,13 +19,12 @@ def register(subparsers, tf_options) -> None:  # noqa: ARG001 - status runs no t
     p.set_defaults(func=cmd_status)
 
 
-def _status_of(path: str) -> Any:
+def _status_of(path: str, answers: Any) -> Any:
     from ...engine import secrets
-    from ...engine.answers import AnswersError, load, workspace_dir
+    from ...engine.answers import AnswersError, workspace_dir
     from ...engine.lifecycle.status import user_status
     from ...engine.pipeline.steps import resolve_pgp_key
 
-    answers = load(path)
     workspace = workspace_dir(answers, path, None)
 
     def recipients(outputs: dict[str, Any]) -> list[str]:
@@ -44,12 +43,11 @@ def cmd_status(args: argparse.Namespace, console) -> int:
     from ...engine.lifecycle.status import FORMAT, NEEDS
     from ...engine.lifecycle.table import table
 
-    for path in args.answers:  # every file is checked before any AWS call: bad input changes nothing
-        load(path)
+    loaded = [load(path) for path in args.answers]  # every file is checked before any AWS call
     # One user's calls are sequential; users are read side by side (IAM allows ~20 calls/s).
     pool = ThreadPoolExecutor(max_workers=min(8, len(args.answers)))
     try:
-        found = list(pool.map(_status_of, args.answers))
+        found = list(pool.map(_status_of, args.answers, loaded))
     except KeyboardInterrupt:  # do not wait for calls in flight: status changes nothing
         pool.shutdown(wait=False, cancel_futures=True)
         raise
