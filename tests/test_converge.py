@@ -41,7 +41,7 @@ from tfiam_tui.engine.exitcodes import Exit
 pytestmark = pytest.mark.e2e
 
 MODULE = "module.iam_user"
-KEY_ADDRESS = f"{MODULE}.aws_iam_access_key.this[0]"
+KEY_ADDRESS = f'{MODULE}.aws_iam_access_key.this["a"]'
 LOGIN_ADDRESS = f"{MODULE}.aws_iam_user_login_profile.this[0]"
 RECORD = Path(".tfiam", "apply-in-flight.json")
 HOLD_LIMIT = 600  # seconds a held call waits for release at most (a failing test must not hang)

@@ -40,7 +40,7 @@ def forward(handler: http.server.BaseHTTPRequestHandler, upstream: str, body: by
 def answer(handler: http.server.BaseHTTPRequestHandler, status: int, headers, data: bytes) -> None:
     """One send for the status line, headers and body: a response split over two sends lets
     the provider's SDK give up between them and retry a call that was already carried out
-    (see moto_server.one_send_handler)."""
+    (see moto_serving.one_send_handler)."""
     lines = [f"HTTP/1.0 {status} {http.HTTPStatus(status).phrase}"]
     lines += [f"{key}: {value}" for key, value in headers.items()
               if key.lower() not in ("transfer-encoding", "connection", "content-length")]
@@ -121,7 +121,7 @@ def test_ctrl_c_during_apply_saves_state_and_the_next_run_finishes(
                f"echo TFIAM-EXIT=$?; sleep 120")
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50", command], check=True)
     try:
-        _wait_for(session, "aws_iam_access_key.this[0]: Creating...", timeout=120)
+        _wait_for(session, 'aws_iam_access_key.this["a"]: Creating...', timeout=120)
         assert proxy.held.wait(60)
         # Ctrl-C lands on the held CreateAccessKey alone, nothing else in flight.
         _wait_for(session, "aws_iam_user_group_membership.this[0]: Creation complete", timeout=120)
@@ -191,7 +191,7 @@ def test_tfiam_killed_mid_apply_terraform_still_saves_state_and_next_run_is_clea
     try:
         for line in proc.stdout:
             seen.append(line)
-            if "aws_iam_access_key.this[0]: Creating..." in line:
+            if 'aws_iam_access_key.this["a"]: Creating...' in line:
                 break
         assert proxy.held.wait(10), "".join(seen)
         os.kill(proc.pid, signal.SIGKILL)

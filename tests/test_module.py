@@ -30,11 +30,11 @@ RENDERED = {"terraform_version": '">= 1.6.0"', "aws_provider_version": '"~> 5.0"
 ROOT_VARIABLES = {
     "region", "profile", "endpoint", "user_name", "user_path", "user_tags",
     "permissions_boundary", "force_destroy", "groups", "existing_groups",
-    "user_policy_arns", "create_access_key", "create_login_profile",
+    "user_policy_arns", "access_keys", "key_rotation", "create_login_profile",
     "password_reset_required", "password_length", "pgp_key", "enforce_mfa",
 }
 ROOT_OUTPUTS = {
-    "user_name", "user_arn", "group_names", "access_key_id", "access_key_encrypted_secret",
+    "user_name", "user_arn", "group_names", "access_keys", "key_rotation", "access_key_id", "access_key_encrypted_secret",
     "access_key_key_fingerprint", "login_profile_encrypted_password", "login_profile_key_fingerprint",
 }
 
@@ -151,7 +151,9 @@ BAD_INPUTS = {
         "IAM allows at most 50 tags on a user",
     ),
     "password_too_short": ("password_length = 7", "password_length must be a whole number from 8 to 128"),
-    "status_not_active_or_inactive": ('access_key_status = "Enabled"', 'access_key_status must be "Active" or "Inactive"'),
+    "status_not_active_or_inactive": ('access_keys = { a = { status = "Enabled" } }', 'each status is "Active" or "Inactive"'),
+    "bad_slot_name": ('access_keys = { "a b" = {} }', "Access key slots are named with 1-16 letters"),
+    "three_keys": ("access_keys = { a = {}, b = {}, c = {} }", "IAM allows at most two access keys per user"),
     "lowercase_effect": (
         'groups = [{ name = "dev", custom_policy = { name = "p", statements = '
         '[{ effect = "allow", actions = ["s3:GetObject"], resources = ["*"] }] } }]',
@@ -241,7 +243,7 @@ run "policy_text_is_literal" {
 run "access_key_without_pgp_key_fails" {
   command = plan
   variables {
-    create_access_key = true
+    access_keys = { a = {} }
   }
   expect_failures = [aws_iam_access_key.this]
 }
@@ -257,13 +259,14 @@ run "login_profile_without_pgp_key_fails" {
 run "secrets_with_pgp_key_plan" {
   command = plan
   variables {
-    create_access_key    = true
+    access_keys          = { a = {} }
     create_login_profile = true
     pgp_key              = "bWFkZSB1cCBrZXk="
   }
   assert {
     condition = (
-      aws_iam_access_key.this[0].pgp_key == "bWFkZSB1cCBrZXk=" &&
+      aws_iam_access_key.this["a"].pgp_key == "bWFkZSB1cCBrZXk=" &&
+      aws_iam_access_key.this["a"].status == "Active" &&
       aws_iam_user_login_profile.this[0].pgp_key == "bWFkZSB1cCBrZXk="
     )
     error_message = "secrets are not encrypted to pgp_key"
@@ -300,7 +303,7 @@ def test_every_variable_is_typed_and_described_and_the_root_matches_the_contract
     module_vars = blocks(MODULE / "variables.tf", "variable")
     root_vars = blocks(TEMPLATES / "variables.tf", "variable")
     assert set(root_vars) == ROOT_VARIABLES
-    assert {"name", "path", "groups", "pgp_key", "access_key_status", "password_length"} <= set(module_vars)
+    assert {"name", "path", "groups", "pgp_key", "access_keys", "password_length"} <= set(module_vars)
     for where, variables in (("module", module_vars), ("workspace", root_vars)):
         for name, body in variables.items():
             assert re.search(r"^  type\s*=", body, flags=re.M), f"{where} variable {name} has no type"

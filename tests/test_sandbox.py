@@ -370,7 +370,7 @@ def test_server_applies_concurrent_requests_one_at_a_time():
 
     from werkzeug.serving import make_server
 
-    from tfiam_tui.engine.aws.moto_server import one_request_at_a_time
+    from tfiam_tui.engine.aws.moto_serving import one_request_at_a_time
 
     running, most = 0, 0
     guard = threading.Lock()

@@ -267,11 +267,11 @@ def test_a_stray_access_key_is_named_with_the_command_to_remove_it(built, moto_i
     user = built.expected.user_name
     managed = built.key[0]
     stray = moto_iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
-    checks = _verify(built, moto_endpoint, check_stray_keys=True, managed_key_id=managed)
+    checks = _verify(built, moto_endpoint, check_stray_keys=True, managed_key_ids=[managed])
     failed = _failed(checks)
-    assert list(failed) == ["no access keys besides the managed one"]
-    detail = failed["no access keys besides the managed one"]
+    assert list(failed) == ["no access keys besides the managed ones"]
+    detail = failed["no access keys besides the managed ones"]
     assert stray in detail and managed not in detail
     assert f"aws iam delete-access-key --user-name {user} --access-key-id {stray}" in detail
     moto_iam.delete_access_key(UserName=user, AccessKeyId=stray)
-    assert _failed(_verify(built, moto_endpoint, check_stray_keys=True, managed_key_id=managed)) == {}
+    assert _failed(_verify(built, moto_endpoint, check_stray_keys=True, managed_key_ids=[managed])) == {}

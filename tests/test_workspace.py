@@ -65,7 +65,7 @@ def test_no_pgp_key_when_no_secret_is_created():
     data = A.to_data(A.load(EXAMPLES / "ci-bot.yaml"))
     data["authentication"].update(access_key=False, console=False)
     tfvars = json.loads(workspace.render(A.parse(data), PGP_B64)[workspace.TFVARS])
-    assert tfvars["pgp_key"] is None and tfvars["create_access_key"] is False
+    assert tfvars["pgp_key"] is None and tfvars["access_keys"] == {} and tfvars["key_rotation"] is None
 
 
 def test_written_workspace_is_fmt_clean_private_and_carries_the_module(tmp_path, terraform_bin):

@@ -13,10 +13,18 @@ module "iam_user" {
   existing_groups  = var.existing_groups
   user_policy_arns = var.user_policy_arns
 
-  create_access_key       = var.create_access_key
+  access_keys             = var.access_keys
   create_login_profile    = var.create_login_profile
   password_reset_required = var.password_reset_required
   password_length         = var.password_length
   pgp_key                 = var.pgp_key
   enforce_mfa             = var.enforce_mfa
+}
+
+# The state of a key rotation (tfiam rotate), kept in the state so that any admin with
+# this state continues where the last one stopped. Absent until the first rotation.
+resource "terraform_data" "key_rotation" {
+  count = var.key_rotation == null ? 0 : 1
+
+  input = var.key_rotation
 }

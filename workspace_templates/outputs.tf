@@ -17,13 +17,23 @@ output "group_names" {
   value       = module.iam_user.group_names
 }
 
+output "access_keys" {
+  description = "Every access key by slot: id, status, create_date, encrypted_secret, key_fingerprint."
+  value       = module.iam_user.access_keys
+}
+
+output "key_rotation" {
+  description = "tfiam rotate's record (JSON), or null before the first rotation."
+  value       = var.key_rotation
+}
+
 output "access_key_id" {
-  description = "ID of the access key, or null when none was created."
+  description = "ID of the newest access key (the one to hand over), or null when there is none."
   value       = module.iam_user.access_key_id
 }
 
 output "access_key_encrypted_secret" {
-  description = "Secret access key, PGP-encrypted and base64-encoded, or null."
+  description = "Secret of the newest access key, PGP-encrypted and base64-encoded, or null."
   value       = module.iam_user.access_key_encrypted_secret
 }
 

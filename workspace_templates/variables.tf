@@ -88,10 +88,18 @@ variable "user_policy_arns" {
   default     = []
 }
 
-variable "create_access_key" {
-  description = "Whether to create an access key (its secret is encrypted to pgp_key)."
-  type        = bool
-  default     = false
+variable "access_keys" {
+  description = "Access keys by slot (tfiam keeps them: \"a\", and \"b\" during a rotation), each with its status."
+  type = map(object({
+    status = string
+  }))
+  default = {}
+}
+
+variable "key_rotation" {
+  description = "tfiam rotate's record (JSON): the rotation's phase, its slots, who did each step and when; null before the first rotation."
+  type        = string
+  default     = null
 }
 
 variable "create_login_profile" {

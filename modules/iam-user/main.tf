@@ -49,6 +49,12 @@ locals {
   )
 
   mfa_name = "${var.name}-mfa-required"
+
+  # The slot of the newest access key (by creation time, then slot name): the key a
+  # rotation hands over.  create_date is RFC 3339 in UTC, so text order is time order.
+  newest_key = length(aws_iam_access_key.this) == 0 ? null : split("|", reverse(sort([
+    for slot, k in aws_iam_access_key.this : "${k.create_date}|${slot}"
+  ]))[0])[1]
 }
 
 resource "aws_iam_user" "this" {
@@ -146,11 +152,13 @@ resource "aws_iam_user_policy_attachment" "this" {
   policy_arn = each.value
 }
 
+# Access keys live in named slots (tfiam uses "a" and "b"), so a rotation can add a
+# second key, deactivate the first and later delete it, each step touching one slot.
 resource "aws_iam_access_key" "this" {
-  count = var.create_access_key ? 1 : 0
+  for_each = var.access_keys
 
   user    = aws_iam_user.this.name
-  status  = var.access_key_status
+  status  = each.value.status
   pgp_key = var.pgp_key
 
   lifecycle {
@@ -161,9 +169,15 @@ resource "aws_iam_access_key" "this" {
 
     precondition {
       condition     = var.pgp_key != null
-      error_message = "create_access_key = true needs pgp_key: the secret access key is only ever stored encrypted to your PGP key."
+      error_message = "An access key needs pgp_key: the secret access key is only ever stored encrypted to your PGP key."
     }
   }
+}
+
+# Workspaces written before key slots held the one key at index 0.
+moved {
+  from = aws_iam_access_key.this[0]
+  to   = aws_iam_access_key.this["a"]
 }
 
 resource "aws_iam_user_login_profile" "this" {

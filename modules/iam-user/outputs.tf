@@ -26,19 +26,32 @@ output "custom_policy_arns" {
   value       = { for group, p in aws_iam_policy.custom : group => p.arn }
 }
 
+output "access_keys" {
+  description = "Every access key by slot: id, status, create_date, the PGP-encrypted secret (base64) and the fingerprint of the key it is encrypted to."
+  value = {
+    for slot, k in aws_iam_access_key.this : slot => {
+      id               = k.id
+      status           = k.status
+      create_date      = k.create_date
+      encrypted_secret = k.encrypted_secret
+      key_fingerprint  = k.key_fingerprint
+    }
+  }
+}
+
 output "access_key_id" {
-  description = "ID of the access key (not secret), or null when no key was created."
-  value       = one(aws_iam_access_key.this[*].id)
+  description = "ID of the newest access key (the one to hand over), or null when there is none."
+  value       = local.newest_key == null ? null : aws_iam_access_key.this[local.newest_key].id
 }
 
 output "access_key_encrypted_secret" {
-  description = "Secret access key, PGP-encrypted to pgp_key and base64-encoded; null when no key was created. Decrypt with: base64 -d | gpg --decrypt"
-  value       = one(aws_iam_access_key.this[*].encrypted_secret)
+  description = "Secret of the newest access key, PGP-encrypted to pgp_key and base64-encoded; null when there is none. Decrypt with: base64 -d | gpg --decrypt"
+  value       = local.newest_key == null ? null : aws_iam_access_key.this[local.newest_key].encrypted_secret
 }
 
 output "access_key_key_fingerprint" {
-  description = "Fingerprint of the PGP key the access key secret is encrypted to, or null."
-  value       = one(aws_iam_access_key.this[*].key_fingerprint)
+  description = "Fingerprint of the PGP key the newest access key's secret is encrypted to, or null."
+  value       = local.newest_key == null ? null : aws_iam_access_key.this[local.newest_key].key_fingerprint
 }
 
 output "login_profile_encrypted_password" {

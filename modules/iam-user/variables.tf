@@ -155,22 +155,22 @@ variable "user_policy_arns" {
   }
 }
 
-variable "create_access_key" {
-  description = "Whether to create an access key; its secret is encrypted to pgp_key (required)."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
-variable "access_key_status" {
-  description = "Status of the access key: \"Active\" or \"Inactive\"."
-  type        = string
-  default     = "Active"
-  nullable    = false
+variable "access_keys" {
+  description = "Access keys by slot name (letters, digits, - and _, at most 16 characters), each with its status (\"Active\" or \"Inactive\"); at most two, as IAM allows. Their secrets are encrypted to pgp_key (required when any is given)."
+  type = map(object({
+    status = optional(string, "Active")
+  }))
+  default  = {}
+  nullable = false
 
   validation {
-    condition     = contains(["Active", "Inactive"], var.access_key_status)
-    error_message = "access_key_status must be \"Active\" or \"Inactive\"."
+    condition     = length(var.access_keys) <= 2
+    error_message = "IAM allows at most two access keys per user."
+  }
+
+  validation {
+    condition     = alltrue([for slot, k in var.access_keys : can(regex("^[A-Za-z0-9_-]{1,16}$", slot)) && contains(["Active", "Inactive"], k.status)])
+    error_message = "Access key slots are named with 1-16 letters, digits, - or _, and each status is \"Active\" or \"Inactive\"."
   }
 }
 

@@ -133,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 COMMAND_MODULES: list[str] = ["tfiam_tui.commands.replay", "tfiam_tui.commands.validate",
                               "tfiam_tui.commands.decrypt", "tfiam_tui.commands.wizard", "tfiam_tui.commands.lint",
                               "tfiam_tui.commands.backend", "tfiam_tui.commands.unlock",
-                              "tfiam_tui.commands.ask", "tfiam_tui.commands.lifecycle.status"]
+                              "tfiam_tui.commands.ask", "tfiam_tui.commands.lifecycle.status",
+                              "tfiam_tui.commands.lifecycle.rotate"]
 
 
 # The engine's error classes, by module: looked up only when an error is being matched.

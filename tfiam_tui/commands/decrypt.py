@@ -23,6 +23,8 @@ def register(subparsers, tf_options) -> None:
     p.add_argument("--format", choices=["json", "csv", "credentials"], default="json")
     p.add_argument("--output", type=path_arg, help="file to create (mode 0600); '-' for stdout")
     p.add_argument("--passphrase-file", type=path_arg, help="file holding your PGP key's passphrase")
+    p.add_argument("--key", metavar="ID", help="the access key to decrypt (default: the newest; during a "
+                   "rotation both keys are held)")
     tf_options(p)
     p.set_defaults(func=cmd_decrypt)
 
@@ -73,13 +75,19 @@ def cmd_decrypt(args: argparse.Namespace, console) -> int:
     if not (outputs.get("access_key_id") or outputs.get("login_profile_encrypted_password")):
         console.error("this workspace's user has no access key or console password to decrypt")
         return Exit.DECRYPT_FAILED
+    if args.key is not None:
+        try:
+            pl.chosen_key(outputs, args.key)
+        except secrets.DecryptError as exc:
+            raise UsageError("--key", str(exc)) from None
     try:
-        creds = pl.workspace_credentials(ws, outputs, passphrase=passphrase)
+        creds = pl.workspace_credentials(ws, outputs, passphrase=passphrase, key_id=args.key)
     except secrets.DecryptError as exc:
         if "passphrase" in str(exc) and passphrase is None and is_terminal():
             from ..ask.prompts import secret
 
-            creds = pl.workspace_credentials(ws, outputs, passphrase=secret("Passphrase of your PGP key:"))
+            creds = pl.workspace_credentials(ws, outputs, passphrase=secret("Passphrase of your PGP key:"),
+                                             key_id=args.key)
         else:
             raise
     try:

@@ -26,6 +26,8 @@ import sys
 import threading
 from typing import Any
 
+from .moto_serving import install_key_tracking, one_request_at_a_time, one_send_handler, refuse_disabled_keys
+
 # moto reads this when its IAM backend is first built: the AWS managed policies
 # (PowerUserAccess, ReadOnlyAccess, ...) must exist so workspaces can attach them.
 os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
@@ -331,55 +333,6 @@ def install_state_backend_gaps() -> None:
     _state_gaps_installed = True
 
 
-def one_request_at_a_time(app: Any) -> Any:
-    """Wrap a WSGI app so it handles one request at a time.
-
-    moto keeps its accounts in plain dicts and lists and was not written for a
-    threaded server: two of terraform's parallel requests (it creates a user, a
-    group and a policy at once) could meet half-updated state.  AWS applies each
-    call atomically; so does the sandbox.  The server stays threaded so
-    connections are still accepted while one request runs; each answer is built in
-    full under the lock.  moto answers in milliseconds, so the queue costs a
-    sandbox run nothing measurable.
-    """
-    lock = threading.Lock()
-
-    def serialised(environ: dict, start_response: Any) -> list[bytes]:
-        with lock:
-            result = app(environ, start_response)
-            try:
-                return [b"".join(result)]
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
-
-    return serialised
-
-
-def one_send_handler() -> Any:
-    """moto's request handler for werkzeug's server, answering each request with one
-    send: status line, headers and body in a single TCP segment, as AWS does.
-
-    Werkzeug's handler writes the headers and the body unbuffered, in two sends.
-    Under load the AWS SDK in terraform's provider, given the headers alone, now and
-    then drops the connection before the body arrives and *retries* the call, which
-    moto has already carried out: a retried CreateUser fails with
-    EntityAlreadyExists, a retried CreateAccessKey makes a second key.  tcpdump
-    showed it on 7 of 1,884 connections with four workspaces applying at once on
-    two busy cores: every time the provider's FIN or RST came between the
-    header segment and the body segment.  A buffered ``wfile`` (werkzeug flushes it
-    once per body chunk, and :func:`one_request_at_a_time` makes one chunk) sends
-    both together, which closes that window.
-    """
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
-
-    class OneSendRequestHandler(MotoRequestHandler):
-        wbufsize = -1  # socketserver: buffered writes, sent on werkzeug's flush
-
-    return OneSendRequestHandler
-
-
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tfiam_tui.engine.aws.moto_server",
@@ -404,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
 
     install_iam_gaps()
     install_state_backend_gaps()
+    install_key_tracking()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
@@ -415,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
-    app = one_request_at_a_time(DomainDispatcherApplication(create_backend_app))
+    app = one_request_at_a_time(refuse_disabled_keys(DomainDispatcherApplication(create_backend_app)))
     try:
         httpd = make_server(
             args.host, args.port, app, threaded=True, request_handler=one_send_handler()

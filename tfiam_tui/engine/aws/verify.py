@@ -47,7 +47,7 @@ def verify(
     key_propagation_wait: float = 20.0,
     credentials: tuple[str, str] | None = None,
     check_stray_keys: bool = False,
-    managed_key_id: str | None = None,
+    managed_key_ids: Iterable[str] = (),
     iam: Any = None,
 ) -> list[Check]:
     """Check the account against ``expected``; return the checklist, in order.
@@ -55,7 +55,7 @@ def verify(
     ``endpoint``: base URL of a stand-in AWS (the sandbox); ``None`` for AWS itself.
     ``profile``: a named profile; otherwise boto3's default credential chain.
     ``check_stray_keys``: also check that the user has no access key other than
-    ``managed_key_id`` (the one in Terraform's state; None when it has none).
+    ``managed_key_ids`` (those in Terraform's state).
     ``credentials``: explicit (access key id, secret) for the checking identity (the
     sandbox's dummy credentials), instead of ``profile`` and the default chain.
     ``iam``: an IAM client to use (``tfiam status`` shares one across users); made here if None.
@@ -168,7 +168,7 @@ def verify(
 
     def no_stray_keys() -> tuple[bool, str]:
         keys = [k["AccessKeyId"] for k in paged(iam, "list_access_keys", "AccessKeyMetadata", UserName=user_name)]
-        stray = [k for k in keys if k != managed_key_id]
+        stray = [k for k in keys if k not in managed]
         if stray:
             fix = "; ".join(_cli("aws", "iam", "delete-access-key", "--user-name", user_name, "--access-key-id", k)
                             for k in stray)
@@ -178,8 +178,9 @@ def verify(
             )
         return True, "none"
 
+    managed = set(managed_key_ids)
     if check_stray_keys:
-        checks.append(_run("no access keys besides the managed one", no_stray_keys))
+        checks.append(_run("no access keys besides the managed ones", no_stray_keys))
 
     if access_key is not None:
         key_id, secret = access_key

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +26,9 @@ from ..answers import Answers
 from ..aws import verify as verify_mod
 from ..aws.clients import aws_session, error_text, paged
 from ..aws.expected import Expected
+from ..terraform import keyslots
+from ..terraform.statefile import read_state
+from . import rotation
 
 FORMAT = 1  # the JSON shape's version; bumped only when a field changes meaning or goes
 UNUSED_DAYS = 90  # a key unused this long should go (CIS AWS Foundations 1.12 asks 45)
@@ -46,6 +48,7 @@ NEEDS = {
     "expired": "the Expiry tag's date has passed",
     "expiry-soon": f"the Expiry tag's date is less than {EXPIRY_WARNING_DAYS} days away",
     "secret-for-another-key": "a stored secret is encrypted to another PGP key than the answers name",
+    "rotation-in-progress": "a key rotation is under way: tfiam rotate takes its next step (see rotation)",
     "unreadable": "AWS or the state could not be read",
 }
 
@@ -84,25 +87,13 @@ class UserStatus:
     rotate_after_days: int = 90
     drift: list[dict[str, str]] = field(default_factory=list)
     other_key: list[str] = field(default_factory=list)  # stored secrets encrypted to another PGP key
+    rotation: dict[str, Any] | None = None  # a rotation under way: phase, since, next_step
     notices: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     needs_action: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def read_state(answers: Answers, workspace: Path) -> dict | None:
-    """The workspace's Terraform state (None: none yet), read without terraform."""
-    if answers.backend.type == "s3":
-        from ..terraform.statemove import remote_state
-
-        return remote_state(answers)
-    path = workspace / "terraform.tfstate"
-    if not path.is_file():
-        return None
-    text = path.read_text(encoding="utf-8")
-    return json.loads(text) if text.strip() else None
 
 
 def state_outputs(state: dict | None) -> dict[str, Any]:
@@ -140,12 +131,12 @@ def user_status(
         out.errors.append(f"cannot read the state: {error_text(exc) if isinstance(exc, BotoCoreError | ClientError) else exc}")
         state = None
     outputs = state_outputs(state)
-    managed_key = outputs.get("access_key_id")
+    managed_keys = {k.id for k in keyslots.state_keys(state).values()} | keyslots.output_key_ids(outputs)
     provider = answers.provider
     iam = None
     try:
         iam = iam_client(provider.region, provider.profile, provider.endpoint, credentials)
-        _read_user(out, iam, managed_key, now)
+        _read_user(out, iam, managed_keys, now)
     except (BotoCoreError, ClientError, ValueError) as exc:
         out.errors.append(error_text(exc))
     if out.exists and state is not None and not out.errors:
@@ -153,9 +144,14 @@ def user_status(
                                    profile=provider.profile, credentials=credentials, check_stray_keys=False,
                                    iam=iam)
         out.drift = [{"check": c.name, "detail": c.detail} for c in checks if not c.ok]
+    record = keyslots.record_of(state)
+    if record is not None and record.get("phase") in ("started", "cut-over"):
+        out.rotation = {"phase": record["phase"],
+                        "since": record.get("cutover_at" if record["phase"] == "cut-over" else "started_at"),
+                        "next_step": rotation.next_hint(record, answers_path)}
     if recipient_check is not None and outputs:
         out.other_key = recipient_check(outputs)
-    out.needs_action = _needs(out, state, managed_key)
+    out.needs_action = _needs(out, state, managed_keys)
     return out
 
 
@@ -168,7 +164,7 @@ def iam_client(region: str, profile: str | None, endpoint: str | None, credentia
     return aws_session(region, profile, credentials).client("iam", endpoint_url=endpoint, config=config)
 
 
-def _read_user(out: UserStatus, iam: Any, managed_key: str | None, now: dt.datetime) -> None:
+def _read_user(out: UserStatus, iam: Any, managed_keys: set[str], now: dt.datetime) -> None:
     try:
         user = iam.get_user(UserName=out.user)["User"]
     except ClientError as exc:
@@ -183,7 +179,7 @@ def _read_user(out: UserStatus, iam: Any, managed_key: str | None, now: dt.datet
             id=meta["AccessKeyId"], status=meta["Status"], created=_iso(meta["CreateDate"]) or "",
             age_days=_days(meta["CreateDate"], now), last_used=_iso(used.get("LastUsedDate")),
             last_service=_used(used.get("ServiceName")), last_region=_used(used.get("Region")),
-            managed=meta["AccessKeyId"] == managed_key,
+            managed=meta["AccessKeyId"] in managed_keys,
             unused_days=_days(last if isinstance(last, dt.datetime) else meta["CreateDate"], now),
         ))
     out.keys.sort(key=lambda k: k.created)
@@ -213,7 +209,7 @@ def _expiry(out: UserStatus, answers: Answers, today: dt.date) -> None:
         out.notices.append(f"the Expiry tag {raw!r} is not a YYYY-MM-DD date")
 
 
-def _needs(out: UserStatus, state: dict | None, managed_key: str | None) -> list[str]:
+def _needs(out: UserStatus, state: dict | None, managed_keys: set[str]) -> list[str]:
     codes: list[str] = []
     if out.errors:
         codes.append("unreadable")
@@ -239,4 +235,6 @@ def _needs(out: UserStatus, state: dict | None, managed_key: str | None) -> list
             codes.append("expiry-soon")
     if out.other_key:
         codes.append("secret-for-another-key")
+    if out.rotation is not None:
+        codes.append("rotation-in-progress")
     return codes

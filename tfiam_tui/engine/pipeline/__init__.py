@@ -19,6 +19,7 @@ interrupted apply), credentials (secrets in memory, AWS credentials for tfiam's 
 
 from .credentials import (
     Credentials,
+    chosen_key,
     decrypt_credentials,
     explicit_credentials,
     read_outputs,
@@ -30,6 +31,7 @@ from .steps import MIN_TERRAFORM, Pipeline, resolve_pgp_key, with_endpoint
 __all__ = [
     "MIN_TERRAFORM",
     "Credentials",
+    "chosen_key",
     "Pipeline",
     "PlanSummary",
     "decrypt_credentials",

@@ -57,16 +57,28 @@ def values_of(raw: dict) -> dict:
     return {name: (item.get("value") if isinstance(item, dict) else item) for name, item in raw.items()}
 
 
+def chosen_key(outputs: dict, key_id: str | None = None) -> tuple[str, str] | None:
+    """(access key id, encrypted secret) of the newest key, or of ``key_id``; None when the
+    workspace has no key.  Raises secrets.DecryptError for a ``key_id`` it does not hold."""
+    if key_id is None:
+        newest = outputs.get("access_key_id")
+        return (newest, outputs["access_key_encrypted_secret"]) if newest else None
+    held = {k.get("id"): k for k in (outputs.get("access_keys") or {}).values() if isinstance(k, dict)}
+    if key_id not in held:
+        have = ", ".join(sorted(str(k) for k in held if k)) or "none"
+        raise secrets.DecryptError(f"this workspace holds no access key {key_id} (its keys: {have})")
+    return key_id, held[key_id]["encrypted_secret"]
+
+
 def decrypt_credentials(
-    outputs: dict, *, passphrase: str | None = None, gnupghome: str | None = None
+    outputs: dict, *, passphrase: str | None = None, gnupghome: str | None = None, key_id: str | None = None
 ) -> Credentials:
-    """Decrypt the encrypted outputs with the operator's secret key.  Raises secrets.DecryptError."""
+    """Decrypt the encrypted outputs with the operator's secret key: the newest access key
+    (the one a rotation hands over), or ``key_id``.  Raises secrets.DecryptError."""
     creds = Credentials(user_name=outputs.get("user_name") or "", user_arn=outputs.get("user_arn") or "")
-    if outputs.get("access_key_id"):
-        creds.access_key_id = outputs["access_key_id"]
-        creds.secret_access_key = secrets.decrypt(
-            outputs["access_key_encrypted_secret"], passphrase=passphrase, gnupghome=gnupghome
-        )
+    if key := chosen_key(outputs, key_id):
+        creds.access_key_id = key[0]
+        creds.secret_access_key = secrets.decrypt(key[1], passphrase=passphrase, gnupghome=gnupghome)
     if outputs.get("login_profile_encrypted_password"):
         creds.password = secrets.decrypt(
             outputs["login_profile_encrypted_password"], passphrase=passphrase, gnupghome=gnupghome
@@ -74,11 +86,12 @@ def decrypt_credentials(
     return creds
 
 
-def workspace_credentials(workspace_dir: Path, outputs: dict, *, passphrase: str | None = None) -> Credentials:
+def workspace_credentials(workspace_dir: Path, outputs: dict, *, passphrase: str | None = None,
+                          key_id: str | None = None) -> Credentials:
     """Decrypt a workspace's secrets: with the sandbox key when the sandbox made them,
     otherwise with the operator's keyring."""
     sandbox = sandbox_keys.workspace_keyring(Path(workspace_dir))
     if sandbox:
         home, sandbox_passphrase = sandbox
-        return decrypt_credentials(outputs, passphrase=sandbox_passphrase, gnupghome=home)
-    return decrypt_credentials(outputs, passphrase=passphrase)
+        return decrypt_credentials(outputs, passphrase=sandbox_passphrase, gnupghome=home, key_id=key_id)
+    return decrypt_credentials(outputs, passphrase=passphrase, key_id=key_id)

@@ -21,7 +21,7 @@ from ..answers import Answers
 from ..aws import orphans
 from ..aws.clients import aws_session, error_text
 from ..aws.preflight import MODULE
-from ..terraform import inflight
+from ..terraform import inflight, keyslots
 from ..terraform.runner import Runner
 
 # What IAM creates whole in one call, so a copy the interrupted apply left tainted (created,
@@ -32,7 +32,7 @@ from ..terraform.runner import Runner
 WHOLE_TYPES = ("aws_iam_user", "aws_iam_group", "aws_iam_policy")
 KEY_TYPE = "aws_iam_access_key"
 LOGIN_TYPE = "aws_iam_user_login_profile"
-ADDRESSES = {orphans.KEY: f"{MODULE}.{KEY_TYPE}.this[0]", orphans.LOGIN: f"{MODULE}.{LOGIN_TYPE}.this[0]"}
+ADDRESSES = {orphans.KEY: keyslots.address(keyslots.FIRST), orphans.LOGIN: f"{MODULE}.{LOGIN_TYPE}.this[0]"}
 
 
 @dataclass

@@ -14,7 +14,7 @@ from ..aws import preflight, verify
 from ..aws.clients import error_text
 from ..aws.expected import Check, Expected
 from ..secrets import sandbox_key as sandbox_keys
-from ..terraform import backends, inflight, review, statemove, workspace
+from ..terraform import backends, inflight, keyslots, review, statefile, statemove, workspace
 from ..terraform.events import ChangeSummary, Finished, PlannedChange, TerraformNotFound
 from ..terraform.runner import Runner
 from ..timings import Timings, timed
@@ -91,6 +91,7 @@ class Pipeline:
         self.account_id: str | None = None  # from preflight(); recorded in the workspace's manifest
         self.timings = Timings()  # seconds per step (tfiam replay --timings)
         self._outputs: dict | None = None  # `terraform output` since the last init/apply
+        self._key_slots: keyslots.KeySlots | None = None  # read from the state once (key_slots())
 
     # ------------------------------------------------------------------ steps
 
@@ -128,7 +129,25 @@ class Pipeline:
         return self._render()
 
     def _render(self) -> dict[str, bytes]:
-        return workspace.render(self.answers, self.pgp_key.provider_b64 if self.pgp_key else None)
+        return workspace.render(self.answers, self.pgp_key.provider_b64 if self.pgp_key else None, self.key_slots())
+
+    def key_slots(self) -> keyslots.KeySlots:
+        """The access key slots to write: as the state keeps them (a rotation's, on any
+        machine that shares the state), unless a lifecycle step set its own.  Raises
+        preflight.PreflightError when the state cannot be read: guessing could delete a key."""
+        if self._key_slots is None:
+            try:
+                state = statefile.read_state(self.answers, self.workspace_dir, explicit_credentials(self.extra_env),
+                                             before_init=True)
+            except (OSError, ValueError, RuntimeError, BotoCoreError, ClientError) as exc:
+                why = error_text(exc) if isinstance(exc, BotoCoreError | ClientError) else str(exc)
+                raise preflight.PreflightError(f"cannot read the workspace's state to keep its access keys: {why}") from None
+            self._key_slots = keyslots.from_state(state, wanted=self.answers.authentication.access_key)
+        return self._key_slots
+
+    def set_key_slots(self, slots: keyslots.KeySlots) -> None:
+        """A lifecycle step's slots and record (tfiam rotate), written instead of the state's."""
+        self._key_slots = slots
 
     def owner(self) -> workspace.Owner:
         """Whose workspace this is: the answers' user, in the account preflight() found."""
@@ -309,7 +328,7 @@ class Pipeline:
             access_key=key,
             credentials=explicit_credentials(self.extra_env),
             check_stray_keys=True,
-            managed_key_id=self.outputs().get("access_key_id"),
+            managed_key_ids=keyslots.output_key_ids(self.outputs()),
         )
 
     @timed("preflight")

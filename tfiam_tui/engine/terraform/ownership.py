@@ -35,6 +35,8 @@ STATE_BACKEND = "state-backend"
 # and a .tofu file even replaces the .tf file of the same name.
 _TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".tofu", ".tofu.json")
 _STATE_NAMES = ("terraform.tfstate", "terraform.tfstate.backup")
+# The root module's own resources (workspace_templates): the rotation record.
+_ROOT_RESOURCES = {("terraform_data", "key_rotation")}
 _ROOT_MODULE = "module.iam_user"  # workspace_templates/main.tf
 
 
@@ -149,7 +151,9 @@ def _foreign_state(path: Path) -> list[str]:
             continue
         for resource in state.get("resources", []) if isinstance(state, dict) else []:
             module = resource.get("module", "")
-            if resource.get("mode") == "managed" and not str(module).startswith(_ROOT_MODULE):
+            ours = str(module).startswith(_ROOT_MODULE) or (not module and (resource.get("type"), resource.get(
+                "name")) in _ROOT_RESOURCES)
+            if resource.get("mode") == "managed" and not ours:
                 foreign.append(f"{resource.get('type')}.{resource.get('name')} (in {name})")
     return sorted(set(foreign))
 

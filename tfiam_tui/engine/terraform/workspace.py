@@ -23,8 +23,9 @@ from pathlib import Path
 from .. import fsutil
 from ..answers import Answers, AnswersError, Problem
 from ..bundled import bundled_dir
-from . import ownership
+from . import keyslots, ownership
 from .backends import hcl_string
+from .keyslots import KeySlots
 from .ownership import MANIFEST, Owner
 
 TFVARS = "terraform.tfvars.json"
@@ -32,8 +33,9 @@ MODULE_DIR = "modules/iam-user"
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 
 
-def tfvars(answers: Answers, pgp_key_b64: str | None) -> dict:
-    """The root module's variables (see workspace_templates/variables.tf)."""
+def tfvars(answers: Answers, pgp_key_b64: str | None, keys: KeySlots | None = None) -> dict:
+    """The root module's variables (see workspace_templates/variables.tf).  ``keys``: the
+    access key slots the state keeps (keyslots.from_state); None: a workspace with no state."""
     p, u, perm, auth = answers.provider, answers.user, answers.permissions, answers.authentication
     groups = []
     for g in perm.groups:
@@ -49,6 +51,8 @@ def tfvars(answers: Answers, pgp_key_b64: str | None) -> dict:
             }
         groups.append({"name": g.name, "managed_policy_arns": list(g.managed_policies), "custom_policy": custom})
     secret_wanted = auth.access_key or auth.console
+    if keys is None:
+        keys = keyslots.from_state(None, wanted=auth.access_key)
     return {
         "region": p.region,
         "profile": p.profile,
@@ -61,7 +65,7 @@ def tfvars(answers: Answers, pgp_key_b64: str | None) -> dict:
         "groups": groups,
         "existing_groups": list(perm.existing_groups),
         "user_policy_arns": list(perm.user_managed_policies),
-        "create_access_key": auth.access_key,
+        **keys.tfvars(),
         "create_login_profile": auth.console,
         "password_reset_required": auth.password_reset_required,
         "password_length": auth.password_length,
@@ -80,7 +84,7 @@ def _render_template(text: str, values: dict[str, str], source: str) -> str:
     return _PLACEHOLDER.sub(sub, text)
 
 
-def render(answers: Answers, pgp_key_b64: str | None) -> dict[str, bytes]:
+def render(answers: Answers, pgp_key_b64: str | None, keys: KeySlots | None = None) -> dict[str, bytes]:
     """Every file of the workspace, by relative path.  Deterministic."""
     files: dict[str, bytes] = {}
     values = {
@@ -104,7 +108,7 @@ def render(answers: Answers, pgp_key_b64: str | None) -> dict[str, bytes]:
         rel = src.relative_to(module)
         if src.is_file() and rel.parts[0] not in ("examples", ".terraform") and not src.name.startswith(".terraform"):
             files[f"{MODULE_DIR}/{rel.as_posix()}"] = src.read_bytes()
-    files[TFVARS] = (json.dumps(tfvars(answers, pgp_key_b64), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    files[TFVARS] = (json.dumps(tfvars(answers, pgp_key_b64, keys), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     from .backends import backend_files
 
     files.update(backend_files(answers))  # S3: backend.tf + s3.tfbackend replace the local backend.tf

@@ -56,8 +56,8 @@ module "ci_bot" {
     },
   ]
 
-  create_access_key = true
-  pgp_key           = var.pgp_key
+  access_keys = { a = {} }
+  pgp_key     = var.pgp_key
 }
 
 output "user_arn" {

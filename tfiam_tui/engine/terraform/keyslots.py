@@ -1,0 +1,113 @@
+"""The access key slots a workspace keeps, and the rotation record beside them.
+
+The module holds access keys by slot (``access_keys = {a = {status = "Active"}}``); a
+rotation adds the other slot, deactivates the old one and later removes it.  What the
+slots are is decided by ``tfiam rotate`` and kept in the state (the ``key_rotation``
+record), never in the answers: every run that writes the workspace reads the slots back
+from the state, so a replay in the middle of a rotation keeps both keys as they are, on
+any machine that shares the state.
+
+Before the first rotation there is no record: the slots are the keys the state holds
+(index 0 of a workspace written before slots becomes slot "a"), or slot "a" for a user
+that has none yet.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+SLOTS = ("a", "b")
+FIRST = SLOTS[0]
+KEY_TYPE = "aws_iam_access_key"
+RECORD_OUTPUT = "key_rotation"
+MODULE = "module.iam_user"
+
+
+def address(slot: str) -> str:
+    """The plan address of a slot's key."""
+    return f'{MODULE}.{KEY_TYPE}.this["{slot}"]'
+
+
+RECORD_ADDRESS = "terraform_data.key_rotation[0]"
+
+
+def other(slot: str) -> str:
+    """The slot a rotation away from ``slot`` uses."""
+    return SLOTS[1] if slot == SLOTS[0] else SLOTS[0]
+
+
+@dataclass(frozen=True)
+class StateKey:
+    slot: str
+    id: str
+    status: str
+    created: str  # RFC 3339, as the provider recorded it
+
+
+@dataclass
+class KeySlots:
+    """What the workspace's variables say about access keys."""
+
+    slots: dict[str, str] = field(default_factory=dict)  # slot -> "Active" | "Inactive"
+    record: dict[str, Any] | None = None  # the rotation record; None before the first rotation
+
+    def tfvars(self) -> dict[str, Any]:
+        record = None if self.record is None else json.dumps(self.record, sort_keys=True, separators=(",", ":"))
+        return {
+            "access_keys": {slot: {"status": status} for slot, status in sorted(self.slots.items())},
+            "key_rotation": record,
+        }
+
+
+def state_keys(state: dict[str, Any] | None) -> dict[str, StateKey]:
+    """The access keys a state holds, by slot."""
+    found: dict[str, StateKey] = {}
+    for resource in (state or {}).get("resources", []):
+        if resource.get("mode") != "managed" or resource.get("type") != KEY_TYPE:
+            continue
+        for instance in resource.get("instances", []):
+            index = instance.get("index_key")
+            slot = FIRST if index in (None, 0) else str(index)
+            attributes = instance.get("attributes") or {}
+            if attributes.get("id"):
+                found[slot] = StateKey(slot, str(attributes["id"]), str(attributes.get("status") or "Active"),
+                                       str(attributes.get("create_date") or ""))
+    return found
+
+
+def record_of(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The rotation record in a state (its ``key_rotation`` output), or None."""
+    value = (((state or {}).get("outputs") or {}).get(RECORD_OUTPUT) or {}).get("value")
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        record = json.loads(value)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("slots"), dict) else None
+
+
+def from_state(state: dict[str, Any] | None, *, wanted: bool) -> KeySlots:
+    """The slots to write when no lifecycle step says otherwise: every key the state
+    holds, with the status the rotation record gave it (else the state's), or slot "a"
+    alone when the state holds none.  A slot the state holds is never dropped here: only
+    ``tfiam rotate`` removes one.  ``wanted``: the answers ask for an access key (if not,
+    no slot: the plan deletes any, which the destroy gate names)."""
+    record = record_of(state)
+    if not wanted:
+        return KeySlots({}, record)
+    decided = {str(k): str(v) for k, v in (record or {}).get("slots", {}).items()}
+    held = state_keys(state)
+    slots = {slot: decided.get(slot, key.status) for slot, key in held.items()} or {FIRST: "Active"}
+    return KeySlots(slots, record)
+
+
+def output_key_ids(outputs: dict[str, Any]) -> set[str]:
+    """The ids of every access key the root outputs name (``access_keys``; a workspace
+    applied before slots has only ``access_key_id``)."""
+    ids = {str(k["id"]) for k in (outputs.get("access_keys") or {}).values() if isinstance(k, dict) and k.get("id")}
+    if outputs.get("access_key_id"):
+        ids.add(str(outputs["access_key_id"]))
+    return ids

@@ -1,0 +1,39 @@
+"""A workspace's Terraform state, read as data without running terraform: the local file,
+or the object in the S3 bucket.  ``tfiam status`` reads it this way (quick, and possible
+while another run holds terraform's lock), and so does every run that writes the
+workspace, to keep the access key slots a rotation decided (see keyslots)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..answers import Answers
+from .statemove import MigrationError, remote_state
+
+
+def local_state(workspace: Path) -> dict[str, Any] | None:
+    path = Path(workspace) / "terraform.tfstate"
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text) if text.strip() else None
+
+
+def read_state(answers: Answers, workspace: Path, credentials: tuple[str, str] | None = None, *,
+               before_init: bool = False) -> dict[str, Any] | None:
+    """The state (None: none yet).  Raises OSError, ValueError or MigrationError when it
+    cannot be read.  ``before_init``: a bucket that does not exist yet holds no state (init
+    offers to create it), and a state not yet moved to the bucket is still the local file."""
+    if answers.backend.type != "s3":
+        return local_state(workspace)
+    try:
+        state = remote_state(answers, credentials)
+    except MigrationError:
+        if not before_init:
+            raise
+        state = None
+    if state is None and before_init:
+        return local_state(workspace)
+    return state
