@@ -424,7 +424,7 @@ def test_an_apply_that_died_mid_call_converges_on_the_next_run(
 def _stale_record(ws: Path, creates: list[str]) -> None:
     """An in-flight record of an apply that died three hours ago (tfiam killed, so no
     end was recorded): its window is long over."""
-    from tfiam_tui.engine.terraform import inflight
+    from tfiam_tui.engine.pipeline import inflight
 
     inflight.begin(ws, creates, now=datetime.now(UTC) - timedelta(hours=3))
     assert (ws / RECORD).exists()

@@ -13,8 +13,8 @@ from tfiam_tui.engine import answers as answers_mod
 from tfiam_tui.engine.exitcodes import Exit
 from tfiam_tui.engine.pipeline import Pipeline
 from tfiam_tui.engine.pipeline.plans import PlanChanged
+from tfiam_tui.engine.pipeline.review import Decision, PlanReview, classify, decide
 from tfiam_tui.engine.terraform.events import run_to_end
-from tfiam_tui.engine.terraform.review import Decision, PlanReview, classify, decide
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.test_e2e import answers_file, iam, run_tfiam
 from tfiam_tui.engine.exitcodes import Exit
-from tfiam_tui.engine.terraform import inflight
+from tfiam_tui.engine.pipeline import inflight
 
 pytestmark = pytest.mark.e2e
 

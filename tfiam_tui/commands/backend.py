@@ -121,7 +121,7 @@ def cmd_bootstrap(args: argparse.Namespace, console) -> int:
             console.say(f"The backend is ready: {command('tfiam', 'replay', args.answers)} keeps the state in "
                        f"{shown(backends.state_url(loaded))}.")
             return Exit.OK
-        from ..engine.terraform.review import review
+        from ..engine.pipeline.review import review
         from .gate import approved, show  # the bucket's name is typed to confirm a dangerous plan
 
         reviewed = review(runner.show_plan(DEFAULT_PLAN_FILE), ws / DEFAULT_PLAN_FILE)

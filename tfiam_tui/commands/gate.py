@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..engine.terraform.review import Decision, PlanReview, decide
+from ..engine.pipeline.review import Decision, PlanReview, decide
 from .common import is_terminal
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "read": "<="}

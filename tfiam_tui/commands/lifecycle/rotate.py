@@ -50,7 +50,7 @@ def register(subparsers, tf_options) -> None:
 
 def _approved(step, review, args, console) -> bool:
     """This step's own question: a delete names the key and is confirmed on its own."""
-    from ...engine.terraform.review import Decision, decide
+    from ...engine.pipeline.review import Decision, decide
 
     if review is None:
         return True

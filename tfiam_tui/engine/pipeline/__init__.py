@@ -13,8 +13,9 @@ Fronts render the events (lines and typed progress) and ask their own questions
 (confirmation, passphrase); the engine never prompts.  ``review.decide`` says which
 question a plan needs (the destroy gate).
 
-Rooms: steps (the Pipeline), plans (plan files and what they do), recovery (after an
-interrupted apply), credentials (secrets in memory, AWS credentials for tfiam's calls).
+Rooms: steps (the Pipeline), plans (plan files and what they do), review (a plan in the
+operator's words, and the destroy gate), inflight and recovery (after an interrupted
+apply), credentials (secrets in memory, AWS credentials for tfiam's calls).
 """
 
 from .credentials import (

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..terraform.review import file_sha256
+from .review import file_sha256
 
 PLANS_DIR = Path(".tfiam") / "plans"
 LEGACY_PLAN = "tfiam.tfplan"  # the fixed name of tfiam before one plan per run

@@ -1,6 +1,6 @@
 """The run after one that died: finish what the interrupted apply left behind.
 
-The interrupted apply's record (terraform/inflight) says when it ran and what it was
+The interrupted apply's record (pipeline/inflight) says when it ran and what it was
 creating; the state says what terraform recorded; IAM says what exists.  An access key
 or login profile of the user that exists, is not in state and was created inside the
 window is that apply's orphan: its secret never reached anyone, so it is deleted (the
@@ -21,8 +21,9 @@ from ..answers import Answers
 from ..aws import orphans
 from ..aws.clients import aws_session, error_text
 from ..aws.preflight import MODULE
-from ..terraform import inflight, keyslots
+from ..terraform import keyslots
 from ..terraform.runner import Runner
+from . import inflight
 
 # What IAM creates whole in one call, so a copy the interrupted apply left tainted (created,
 # then the read-back failed) is the object asked for: untainted, not replaced.  Replacing

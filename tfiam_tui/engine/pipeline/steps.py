@@ -14,11 +14,11 @@ from ..aws import preflight, verify
 from ..aws.clients import error_text
 from ..aws.expected import Check, Expected
 from ..secrets import sandbox_key as sandbox_keys
-from ..terraform import backends, inflight, keyslots, review, statefile, statemove, workspace
+from ..terraform import backends, keyslots, statefile, statemove, workspace
 from ..terraform.events import ChangeSummary, Finished, PlannedChange, TerraformNotFound
 from ..terraform.runner import Runner
 from ..timings import Timings, timed
-from . import plans, recovery
+from . import inflight, plans, recovery, review
 from .credentials import Credentials, explicit_credentials, read_outputs, sandboxed, values_of, workspace_credentials
 from .plans import PlanSummary
 
