@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.answers import Answers
-from ..engine.pipeline import explicit_credentials
-from ..engine.terraform import bootstrap, review, workspace
+from ..engine.pipeline import explicit_credentials, review
+from ..engine.terraform import bootstrap, workspace
 from ..engine.terraform.events import ChangeSummary, Finished, PlannedChange, run_to_end
 from ..engine.terraform.runner import DEFAULT_PLAN_FILE, Runner
 
