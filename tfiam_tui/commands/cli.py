@@ -134,7 +134,7 @@ COMMAND_MODULES: list[str] = ["tfiam_tui.commands.replay", "tfiam_tui.commands.v
                               "tfiam_tui.commands.decrypt", "tfiam_tui.commands.wizard", "tfiam_tui.commands.lint",
                               "tfiam_tui.commands.backend", "tfiam_tui.commands.unlock",
                               "tfiam_tui.commands.ask", "tfiam_tui.commands.lifecycle.status",
-                              "tfiam_tui.commands.lifecycle.rotate"]
+                              "tfiam_tui.commands.lifecycle.rotate", "tfiam_tui.commands.lifecycle.sandbox"]
 
 
 # The engine's error classes, by module: looked up only when an error is being matched.
@@ -145,7 +145,7 @@ MISSING_TOOL = ((f"{_ENGINE}.terraform.events", "TerraformNotFound"), (f"{_ENGIN
 TERRAFORM_FAILED = ((f"{_ENGINE}.terraform.events", "TerraformFailed"),)
 PGP_ERROR = ((f"{_ENGINE}.secrets.gpg", "PgpError"),)  # DecryptError, or a keyring tfiam cannot use
 WORKSPACE_EDITED = ((f"{_ENGINE}.terraform.workspace", "WorkspaceEdited"),)
-AWS_UNAVAILABLE = ((f"{_ENGINE}.aws.preflight", "PreflightError"),)
+AWS_UNAVAILABLE = ((f"{_ENGINE}.aws.preflight", "PreflightError"), (f"{_ENGINE}.aws.sandbox", "SandboxError"))
 PLAN_CHANGED = ((f"{_ENGINE}.pipeline.plans", "PlanChanged"),)
 
 

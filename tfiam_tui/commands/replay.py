@@ -44,6 +44,15 @@ def _duration(text: str) -> str:
     return text
 
 
+def sandbox_line(sandbox) -> str:
+    """The SANDBOX line every --sandbox command prints first."""
+    if sandbox.lives:
+        return (f"SANDBOX: the stand-in AWS at {sandbox.endpoint} (tfiam sandbox start) with dummy credentials. "
+                "Nothing here touches a real AWS account; it lives until tfiam sandbox stop.")
+    return (f"SANDBOX: a local stand-in AWS at {sandbox.endpoint} with dummy credentials. Nothing here touches a "
+            "real AWS account; the sandbox vanishes when tfiam exits (tfiam sandbox start keeps one running).")
+
+
 def _apply_reporting_progress(pipeline, console) -> None:
     """Apply; if it fails or is interrupted, say what was and was not created."""
     from ..engine.terraform.events import ResourceProgress, TerraformFailed, run_to_end
@@ -142,18 +151,16 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
     with contextlib.ExitStack() as stack:
         extra_env: dict[str, str | None] = {}
         if args.sandbox:
-            from ..engine.aws.sandbox import Sandbox, isolated_environ
+            from ..engine.aws import sandbox_service
+            from ..engine.aws.sandbox import isolated_environ
             from ..engine.pipeline.credentials import sandboxed
 
-            sandbox = stack.enter_context(Sandbox())
+            sandbox = stack.enter_context(sandbox_service.for_run())
             loaded = sandboxed(loaded, sandbox.endpoint)
             # Before any boto3 session exists: every one this process makes sees only the
             # dummy credentials, whoever builds it.
             extra_env = stack.enter_context(isolated_environ())
-            console.say(
-                f"SANDBOX: a local stand-in AWS at {sandbox.endpoint} with dummy credentials. "
-                "Nothing here touches a real AWS account; the sandbox vanishes when tfiam exits."
-            )
+            console.say(sandbox_line(sandbox))
         total = 6
         from ..engine.terraform.cliconfig import cli_config_notice
 

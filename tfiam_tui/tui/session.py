@@ -94,9 +94,11 @@ class Session:
                 if self._sandbox_factory is not None:
                     self._sandbox = self._sandbox_factory()
                 else:
+                    from ..engine.aws import sandbox_service
                     from ..engine.aws.sandbox import Sandbox
 
-                    self._sandbox = Sandbox().start()
+                    # The background sandbox (tfiam sandbox start) when one runs; it has no stop().
+                    self._sandbox = sandbox_service.running() or Sandbox().start()
             return self._sandbox.endpoint
 
     def extra_env(self) -> dict[str, str | None]:

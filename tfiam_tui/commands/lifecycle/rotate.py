@@ -42,6 +42,7 @@ def register(subparsers, tf_options) -> None:
     p.add_argument("--workspace", type=path_arg, help="workspace folder (overrides the answers file's 'workspace')")
     p.add_argument("--plugin-dir", type=path_arg, help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
     p.add_argument("--passphrase-file", type=path_arg, help="file holding your PGP key's passphrase (for the key check)")
+    p.add_argument("--sandbox", action="store_true", help="in the sandbox that tfiam sandbox start keeps running")
     p.add_argument("--lock-timeout", type=_duration, default="10s", metavar="DURATION",
                    help="how long plan and apply wait for the state lock, e.g. 30s or 5m (default: 10s)")
     tf_options(p)
@@ -107,8 +108,18 @@ def cmd_rotate(args: argparse.Namespace, console) -> int:
     ws = answers_mod.workspace_dir(loaded, args.answers, args.workspace)
     total = 5
     with contextlib.ExitStack() as stack:
+        extra_env: dict[str, str | None] = {}
+        if args.sandbox:
+            from ...engine.aws import sandbox_service
+            from ...engine.aws.sandbox import isolated_environ
+            from ..replay import sandbox_line
+
+            running = sandbox_service.required()
+            loaded = pl.with_endpoint(loaded, running.endpoint)
+            extra_env = stack.enter_context(isolated_environ())
+            console.say(sandbox_line(running))
         pipeline = pl.Pipeline(loaded, ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir,
-                               lock_timeout=args.lock_timeout)
+                               lock_timeout=args.lock_timeout, extra_env=extra_env, sandbox=args.sandbox)
         pipeline.check()
         identity = pipeline.preflight()
         if edited := pipeline.edited_files():
@@ -125,7 +136,7 @@ def cmd_rotate(args: argparse.Namespace, console) -> int:
             console.say(line)
         state = pipeline.runner.state_pull()
         provider = loaded.provider
-        iam = iam_client(provider.region, provider.profile, provider.endpoint, None)
+        iam = iam_client(provider.region, provider.profile, provider.endpoint, pl.explicit_credentials(extra_env))
         if not any(r.get("type") == "aws_iam_user" for r in state.get("resources", [])) or not rotation.user_exists(
                 iam, loaded.user.name):
             console.error(f"{loaded.user.name} is not applied from this workspace yet; run "

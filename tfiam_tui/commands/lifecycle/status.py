@@ -5,6 +5,7 @@ job: exit 0 when nothing needs attention, 11 when something does (docs/status.md
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,6 +17,7 @@ def register(subparsers, tf_options) -> None:  # noqa: ARG001 - status runs no t
     p = subparsers.add_parser("status", help="keys, password, MFA, drift and what needs attention (no terraform run)")
     p.add_argument("answers", nargs="+", type=path_arg, help="answers file(s) (YAML) of the users to check")
     p.add_argument("--format", choices=("text", "json"), default="text", help="text for people (default), json for jobs")
+    p.add_argument("--sandbox", action="store_true", help="in the sandbox that tfiam sandbox start keeps running")
     p.set_defaults(func=cmd_status)
 
 
@@ -39,11 +41,29 @@ def _status_of(path: str, answers: Any) -> Any:
 
 def cmd_status(args: argparse.Namespace, console) -> int:
     from ...engine.answers import load
+
+    loaded = [load(path) for path in args.answers]  # every file is checked before any AWS call
+    with contextlib.ExitStack() as stack:
+        if args.sandbox:
+            from ...engine.aws import sandbox_service
+            from ...engine.aws.sandbox import isolated_environ
+            from ...engine.pipeline import with_endpoint
+
+            running = sandbox_service.required()
+            loaded = [with_endpoint(answers, running.endpoint) for answers in loaded]
+            stack.enter_context(isolated_environ())  # status reads with the sandbox's dummy credentials
+            from ..replay import sandbox_line
+
+            # JSON on stdout stays one document: the SANDBOX line goes to stderr there.
+            print(sandbox_line(running), file=console.out if args.format == "text" else console.err, flush=True)
+        return _report(args, loaded, console)
+
+
+def _report(args: argparse.Namespace, loaded: list[Any], console) -> int:
     from ...engine.exitcodes import Exit
     from ...engine.lifecycle.status import FORMAT, NEEDS
     from ...engine.lifecycle.table import table
 
-    loaded = [load(path) for path in args.answers]  # every file is checked before any AWS call
     # One user's calls are sequential; users are read side by side (IAM allows ~20 calls/s).
     pool = ThreadPoolExecutor(max_workers=min(8, len(args.answers)))
     try:

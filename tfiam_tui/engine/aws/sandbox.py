@@ -70,6 +70,8 @@ class Sandbox:
     ``verbose``: let the server log each request (into :attr:`log_path`).
     """
 
+    lives = False  # ends with this command (see sandbox_service for the one that lives on)
+
     def __init__(self, *, start_timeout: float = 20.0, stop_timeout: float = 5.0, verbose: bool = False):
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout

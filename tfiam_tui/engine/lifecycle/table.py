@@ -71,7 +71,7 @@ def user_lines(s: UserStatus) -> list[str]:
     lines += _wrap("Expiry", _expiry(s))
     lines += _wrap("rotation", f"due every {s.rotate_after_days} days")
     if s.rotation is not None:
-        lines += _wrap("", f"under way: {s.rotation['phase']} since {s.rotation['since']}. {s.rotation['next_step']}")
+        lines += _wrap("", f"under way: {s.rotation['phase']} at {s.rotation['since']}. {s.rotation['next_step']}")
     for d in s.drift:
         lines += _wrap("drift", f"[FAIL] {d['check']}: {d['detail']}")
     for notice in [*s.other_key, *s.notices]:
