@@ -5,6 +5,7 @@ states a step interrupted half-way leaves behind, which the next run must finish
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -127,7 +128,8 @@ def test_replay_keeps_every_slot_the_state_holds_with_the_recorded_status():
     state = {"resources": [{"mode": "managed", "type": "aws_iam_access_key", "name": "this",
                             "instances": [{"index_key": "a", "attributes": {"id": OLD, "status": "Active"}},
                                           {"index_key": "b", "attributes": {"id": NEW, "status": "Active"}}]}],
-             "outputs": {"key_rotation": {"value": '{"phase":"cut-over","slots":{"a":"Inactive","b":"Active"}}'}}}
+             "outputs": {"key_rotation": {"value": json.dumps({"phase": "cut-over", "old": "a", "new": "b",
+                                                               "slots": {"a": "Inactive", "b": "Active"}})}}}
     kept = keyslots.from_state(state, wanted=True)
     assert kept.slots == {"a": "Inactive", "b": "Active"} and kept.record["phase"] == "cut-over"
     legacy = {"resources": [{"mode": "managed", "type": "aws_iam_access_key", "name": "this",
@@ -135,3 +137,37 @@ def test_replay_keeps_every_slot_the_state_holds_with_the_recorded_status():
     assert keyslots.from_state(legacy, wanted=True).slots == {"a": "Active"}
     assert keyslots.from_state(None, wanted=True).slots == {"a": "Active"}
     assert keyslots.from_state(state, wanted=False).slots == {}
+
+
+def test_a_finish_that_failed_to_delete_never_turns_the_retired_key_into_a_new_one():
+    """The record says finished, the state still holds the old key beside the new one (the
+    delete failed): a start would "finish" an interrupted start with the retired key."""
+    record = {"version": 1, "phase": "idle", "slots": {"b": "Active"}, "last_rotation": {"old_key": OLD}}
+    with pytest.raises(R.Refusal, match="not a new key of this rotation"):
+        step(facts({"a": OLD, "b": NEW}, [live(OLD, "Inactive"), live(NEW, made=NOW)], record))
+
+
+def test_steps_refuse_when_a_key_they_need_is_gone():
+    with pytest.raises(R.Refusal, match="old key \\(slot a\\) is no longer in this workspace's state"):
+        step(facts({"b": NEW}, [live(NEW)], STARTED))
+    with pytest.raises(R.Refusal, match="in the state but not in AWS"):
+        step(facts({"a": OLD, "b": NEW}, [live(NEW, used=NOW, service="s3")], STARTED))
+    with pytest.raises(R.Refusal, match="the new key \\(slot b\\) is inactive"):
+        step(facts({"a": OLD, "b": NEW}, [live(OLD, "Inactive"), live(NEW, "Inactive")], CUT))
+
+
+@pytest.mark.parametrize("record", [
+    {"phase": "started", "slots": {"a": "Active"}},  # no old/new
+    {"phase": "paused", "slots": {"a": "Active"}},
+    {"phase": "idle", "slots": {"c": "Active"}},
+    {"phase": "cut-over", "slots": {"a": "Off"}, "old": "a", "new": "b"},
+    {"phase": "started", "slots": {}, "old": "a", "new": "a"},
+])
+def test_a_record_tfiam_did_not_write_is_not_trusted(record):
+    state = {"outputs": {"key_rotation": {"value": json.dumps(record)}}}
+    assert keyslots.record_of(state) is None
+
+
+def test_an_observation_window_has_a_ceiling():
+    with pytest.raises(ValueError, match="longer than 3650 days"):
+        R.parse_duration("99999999999d")

@@ -27,4 +27,9 @@ resource "terraform_data" "key_rotation" {
   count = var.key_rotation == null ? 0 : 1
 
   input = var.key_rotation
+
+  # Applied only once every key change of the step succeeded: an apply that fails or is
+  # cut off half-way leaves the record behind the keys (the next run finishes the step),
+  # never ahead of them.
+  depends_on = [module.iam_user]
 }

@@ -24,7 +24,7 @@ output "access_keys" {
 
 output "key_rotation" {
   description = "tfiam rotate's record (JSON), or null before the first rotation."
-  value       = var.key_rotation
+  value       = one(terraform_data.key_rotation[*].output)
 }
 
 output "access_key_id" {

@@ -98,6 +98,15 @@ def _credentials_for_verify(pipeline, passphrase: str | None, console):
     """Decrypt the new secrets for the key check, asking for a passphrase if needed.
 
     Returns (credentials or None, reason it was not possible)."""
+    if why := pipeline.key_check_skipped():
+        return None, why
+    creds, why = _decrypted_for_verify(pipeline, passphrase, console)
+    if creds is not None and (late := pipeline.key_check_skipped()):  # a passphrase prompt left open too long
+        return None, late
+    return creds, why
+
+
+def _decrypted_for_verify(pipeline, passphrase: str | None, console):
     from ..engine import secrets
 
     try:

@@ -80,10 +80,12 @@ def _approved(step, review, args, console) -> bool:
 
 
 def _beyond(review, step) -> list[str]:
-    """Planned changes this step does not make (the answers changed since the last replay)."""
+    """Planned changes this step does not make (the answers changed since the last replay),
+    and any delete or replace but the one the step exists for."""
     if review is None:
         return []
-    return [f"{c.action} {c.address}" for c in review.changes if c.address not in step.purpose]
+    return [f"{c.action} {c.address}" for c in review.changes
+            if c.address not in step.purpose or (c.action in ("delete", "replace") and c.address not in step.removes)]
 
 
 def cmd_rotate(args: argparse.Namespace, console) -> int:
@@ -156,7 +158,7 @@ def cmd_rotate(args: argparse.Namespace, console) -> int:
         console.say(f"This step ({step.name}): {step.doing}.")
         for skipped in step.skipped:
             console.say(f"--force: skipping {skipped}")
-        applied = False
+        applied = tried = False
         try:
             pipeline.set_key_slots(step.slots)
             pipeline.prepare()
@@ -183,11 +185,12 @@ def cmd_rotate(args: argparse.Namespace, console) -> int:
                 return Exit.REFUSED
             if summary.has_changes:
                 console.step(5, total, f"terraform apply ({step.name}: the plan above, nothing else)")
+                tried = True  # from here a failure may leave part of the step applied
                 _apply_reporting_progress(pipeline, console)
             applied = True
         finally:
             if not applied:  # the workspace says what the state says, not a step that never ran
-                pipeline.set_key_slots(neutral)
+                pipeline.set_key_slots(None if tried else neutral)  # None: as the state now is
                 pipeline.prepare()
         creds, why = (None, "")
         if step.name == "start":

@@ -76,16 +76,31 @@ def _answers(endpoint: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def running() -> Running | None:
-    """The sandbox started by ``tfiam sandbox start``, if it still runs."""
+def _recorded() -> Running | None:
+    """The record's sandbox if its process is still tfiam's server (answering or not)."""
     try:
         data = json.loads(_record().read_text(encoding="utf-8"))
         found = Running(int(data["pid"]), str(data["endpoint"]), str(data["started"]), str(data["log"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not _ours(found.pid) or not _answers(found.endpoint):
-        return None
-    return found
+    return found if _ours(found.pid) else None
+
+
+def running() -> Running | None:
+    """The sandbox started by ``tfiam sandbox start``, if it still runs and answers."""
+    found = _recorded()
+    return found if found is not None and _answers(found.endpoint) else None
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @contextlib.contextmanager
@@ -105,8 +120,13 @@ def start(port: int | None = None, timeout: float = 30.0) -> tuple[Running, bool
     """Start the background sandbox (or find the one running).  Returns (it, started now).
     Raises SandboxError when the server does not come up."""
     with _locked():
-        if (found := running()) is not None:
-            return found, False
+        if (found := _recorded()) is not None:
+            if _answers(found.endpoint, timeout=timeout):  # busy answering terraform: wait, never start a second
+                return found, False
+            raise SandboxError(f"the sandbox (pid {found.pid}) runs but does not answer on {found.endpoint}; "
+                               "stop it with: tfiam sandbox stop")
+        if port is not None and not _port_free(port):
+            raise SandboxError(f"port {port} on 127.0.0.1 is in use; choose another with --port, or leave it out")
         port = port or free_loopback_port()
         log = home() / "server.log"
         server_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -119,7 +139,7 @@ def start(port: int | None = None, timeout: float = 30.0) -> tuple[Running, bool
             )
         endpoint = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
-        while not _answers(endpoint):
+        while process.poll() is not None or not _answers(endpoint):
             if process.poll() is not None or time.monotonic() > deadline:
                 if process.poll() is None:
                     process.kill()
@@ -134,7 +154,7 @@ def start(port: int | None = None, timeout: float = 30.0) -> tuple[Running, bool
 def stop(timeout: float = 10.0) -> Running | None:
     """Stop the background sandbox; everything in it is gone.  Returns what was stopped."""
     with _locked():
-        found = running()
+        found = _recorded()  # answering or not: a hung server is stopped too
         if found is not None:
             os.kill(found.pid, signal.SIGTERM)
             deadline = time.monotonic() + timeout

@@ -32,10 +32,11 @@ from ..text import command
 
 VERSION = 1
 DEFAULT_OBSERVE = dt.timedelta(days=7)
-# tfiam's own key check after start signs in with the new key (STS), which AWS records as
-# a use.  A use on record that is only that (STS, within this long of the key's creation)
-# is not taken as a consumer having moved.
-OWN_CHECK = dt.timedelta(minutes=5)
+# tfiam signs in with a new key (STS) only within keyslots.OWN_SIGN_IN of its creation, and
+# AWS records that as a use: a use on record that is only that (STS, within OWN_CHECK of the
+# key's creation) is not taken as a consumer having moved.
+OWN_CHECK = keyslots.OWN_CHECK
+MAX_OBSERVE = dt.timedelta(days=3650)
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -48,7 +49,10 @@ def parse_duration(text: str) -> dt.timedelta:
     """``7d``, ``36h``, ``1d12h``, ``0s``...  Raises ValueError naming the rule."""
     if not text or _DURATION.sub("", text) != "":
         raise ValueError(f"{text!r} is not a duration; use a number and a unit (s, m, h, d, w), e.g. 7d, 36h or 0s")
-    return dt.timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(text)))
+    seconds = sum(int(n) * _UNITS[u] for n, u in _DURATION.findall(text))
+    if seconds > MAX_OBSERVE.total_seconds():
+        raise ValueError(f"{text!r} is longer than {MAX_OBSERVE.days} days, the longest window tfiam keeps")
+    return dt.timedelta(seconds=seconds)
 
 
 def iso(when: dt.datetime) -> str:
@@ -160,6 +164,7 @@ class Step:
     slots: KeySlots  # written to the workspace for this step's plan
     purpose: list[str] = field(default_factory=list)  # plan addresses this step exists to change
     deletes: list[str] = field(default_factory=list)  # key ids deleted: named and confirmed on their own
+    removes: list[str] = field(default_factory=list)  # the plan addresses it may delete (the rest only change)
     skipped: list[str] = field(default_factory=list)  # what --force skipped
     notes: list[str] = field(default_factory=list)
 
@@ -207,6 +212,10 @@ def next_step(facts: Facts, *, now: dt.datetime, actor: str, answers_path: str, 
         if phase == "idle":
             raise Refusal("no rotation is in progress, so there is nothing to roll back")
         step = _rollback(facts, now, actor)
+    elif phase == "started" and record.get("old") not in facts.held:
+        raise Refusal(f"the rotation's old key (slot {record.get('old')}) is no longer in this workspace's state, "
+                      f"so tfiam cannot take the next step safely. Check the keys with "
+                      f"{command('tfiam', 'status', answers_path)}")
     elif phase == "started" and record.get("new") in facts.held:
         step = _cutover(facts, now, actor, observe, force, answers_path)
     elif phase == "cut-over" and record.get("old") in facts.held:
@@ -244,6 +253,17 @@ def _start(facts: Facts, now: dt.datetime, actor: str, answers_path: str) -> Ste
                       f"outside Terraform); {command('tfiam', 'replay', answers_path)} makes a new one")
     new = keyslots.other(old)
     made = facts.held.get(new)
+    if made is not None:
+        # A second key beside the old one is taken as an interrupted start's only if it is
+        # newer and active; an old key a finish failed to delete never becomes "the new one".
+        made_live = facts.live.get(made.id)
+        retired = ((facts.record or {}).get("last_rotation") or {}).get("old_key")
+        old_live = facts.key_in(old)
+        if (made_live is None or made_live.status != "Active" or made.id == retired
+                or (old_live is not None and made_live.created < old_live.created)):
+            raise Refusal(f"the state holds a second key {made.id} (slot {new}) that is not a new key of this "
+                          f"rotation (inactive, older, or the last rotation's old key), so tfiam will not start "
+                          f"one. Check the keys with {command('tfiam', 'status', answers_path)}")
     others = [k for k in facts.live.values() if made is None or k.id != made.id]
     if len(others) >= 2:
         outside = facts.outside()
@@ -266,6 +286,10 @@ def _cutover(facts: Facts, now: dt.datetime, actor: str, observe: dt.timedelta |
     record = facts.record or {}
     old, new = str(record["old"]), str(record["new"])
     new_key, old_key = facts.key_in(new), facts.key_in(old)
+    if old_key is None:
+        raise Refusal(f"the old key ({facts.held[old].id}, slot {old}) is in the state but not in AWS (deleted "
+                      "outside Terraform), so there is nothing to deactivate. Check the keys with "
+                      f"{command('tfiam', 'status', answers_path)}")
     if new_key is None:
         raise Refusal(f"the new key ({facts.held[new].id}, slot {new}) is not in AWS (deleted outside Terraform); "
                       f"roll back with {command('tfiam', 'rotate', answers_path, '--rollback')}")
@@ -303,6 +327,11 @@ def _finish(facts: Facts, now: dt.datetime, actor: str, observe: dt.timedelta | 
                                                                            or DEFAULT_OBSERVE.total_seconds()))
     old_key = facts.key_in(old)
     back = command("tfiam", "rotate", answers_path, "--rollback")
+    new_key = facts.key_in(str(record["new"]))
+    if new_key is None or new_key.status != "Active":
+        state = "not in AWS" if new_key is None else new_key.status.lower()
+        raise Refusal(f"the new key (slot {record['new']}) is {state}, so deleting the old one would leave the user "
+                      f"with no working key. Find out why; {back} goes back to the old key")
     if old_key is not None and old_key.status == "Active":
         off = command("aws", "iam", "update-access-key", "--user-name", facts.user, "--access-key-id", old_id,
                       "--status", "Inactive")
@@ -324,6 +353,7 @@ def _finish(facts: Facts, now: dt.datetime, actor: str, observe: dt.timedelta | 
                   + (", " + old_key.use() if old_key else ", already gone from AWS"))
     step.deletes = [old_id] if old_key is not None else []
     step.purpose = [keyslots.address(old), keyslots.RECORD_ADDRESS]
+    step.removes = [keyslots.address(old)]
     return step
 
 
@@ -352,7 +382,7 @@ def _rollback(facts: Facts, now: dt.datetime, actor: str) -> Step:
         doing += f" and delete the new key {new_key.id} (slot {new}, {new_key.use()})"
     return Step("rollback", doing, KeySlots(slots, step_record),
                 purpose=[keyslots.address(old), keyslots.address(new), keyslots.RECORD_ADDRESS],
-                deletes=[new_key.id] if new_key is not None else [])
+                deletes=[new_key.id] if new_key is not None else [], removes=[keyslots.address(new)])
 
 
 def next_hint(record: dict[str, Any] | None, answers_path: str) -> str:

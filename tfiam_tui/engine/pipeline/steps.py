@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -92,6 +93,7 @@ class Pipeline:
         self.timings = Timings()  # seconds per step (tfiam replay --timings)
         self._outputs: dict | None = None  # `terraform output` since the last init/apply
         self._key_slots: keyslots.KeySlots | None = None  # read from the state once (key_slots())
+        self._slots_from_step = False  # set by a lifecycle step, not read from the state
 
     # ------------------------------------------------------------------ steps
 
@@ -145,9 +147,22 @@ class Pipeline:
             self._key_slots = keyslots.from_state(state, wanted=self.answers.authentication.access_key)
         return self._key_slots
 
-    def set_key_slots(self, slots: keyslots.KeySlots) -> None:
-        """A lifecycle step's slots and record (tfiam rotate), written instead of the state's."""
+    def _refresh_key_slots(self) -> None:
+        """Just before planning, the slots as the state is now: another admin's rotation step
+        applied since this run read them is kept, not undone.  (Applying a saved plan after
+        the state changed again is refused by terraform itself.)"""
+        if self._slots_from_step or self._key_slots is None:
+            return
+        held = self._key_slots
+        self._key_slots = None
+        if self.key_slots() != held:
+            self.prepare(overwrite_edits=True)
+
+    def set_key_slots(self, slots: keyslots.KeySlots | None) -> None:
+        """A lifecycle step's slots and record (tfiam rotate), written instead of the state's;
+        None: read them from the state again (after an apply that stopped half-way)."""
         self._key_slots = slots
+        self._slots_from_step = slots is not None
 
     def owner(self) -> workspace.Owner:
         """Whose workspace this is: the answers' user, in the account preflight() found."""
@@ -222,6 +237,7 @@ class Pipeline:
         """Plan once, into this run's own plan file, which apply() will apply.  Fills
         ``self.summary`` and, when there is something to apply, ``self.review``."""
         workspace.check_target(self.workspace_dir, self.owner())  # a file planted since the write is refused too
+        self._refresh_key_slots()
         plans.sweep(self.workspace_dir)
         self.discard_plan()
         self.plan_file = plans.new_plan_file(self.workspace_dir)
@@ -313,12 +329,26 @@ class Pipeline:
         with self.timings.measure("decrypt"):
             return workspace_credentials(self.workspace_dir, outputs, passphrase=passphrase)
 
+    def key_check_skipped(self) -> str | None:
+        """Why verification must not sign in with the newest key now; None when it may.
+        During a rotation AWS records tfiam's sign-in as a use of the new key, and cutover
+        waits for a consumer's: tfiam signs in only right after the key was made."""
+        record = self.key_slots().record or {}
+        if record.get("phase") not in ("started", "cut-over"):
+            return None
+        outputs = self.outputs()
+        made = keyslots.made_at(outputs, str(outputs.get("access_key_id") or ""))
+        if made is not None and datetime.now(UTC) - made <= keyslots.OWN_SIGN_IN:
+            return None
+        return ("a key rotation is under way, and AWS would record tfiam's sign-in as a use of the new key "
+                "(tfiam rotate's cutover waits for a consumer's)")
+
     @timed("verify")
     def verify(self, credentials: Credentials | None = None) -> list[Check]:
         """The guide's step 5: the user, its tags, groups and policies, and that the key works."""
         expected = Expected.from_answers(self.answers)
         key = None
-        if credentials and credentials.access_key_id and credentials.secret_access_key:
+        if credentials and credentials.access_key_id and credentials.secret_access_key and not self.key_check_skipped():
             key = (credentials.access_key_id, credentials.secret_access_key)
         return verify.verify(
             expected,

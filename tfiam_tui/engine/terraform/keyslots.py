@@ -14,6 +14,7 @@ that has none yet.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,23 @@ def address(slot: str) -> str:
 
 
 RECORD_ADDRESS = "terraform_data.key_rotation[0]"
+
+# tfiam signs in with a new key only this soon after it was made (rotate's own check, a
+# replay's verification): AWS records a sign-in as a use, and a rotation's cutover must
+# tell tfiam's own uses from a consumer's.  Later, the key check is skipped and says why.
+OWN_SIGN_IN = dt.timedelta(minutes=4)
+OWN_CHECK = dt.timedelta(minutes=5)  # a use this soon after creation, by STS, may be tfiam's
+
+
+def made_at(outputs: dict[str, Any], key_id: str) -> dt.datetime | None:
+    """When the workspace's key ``key_id`` was made (its create_date output), or None."""
+    for key in (outputs.get("access_keys") or {}).values():
+        if isinstance(key, dict) and key.get("id") == key_id and isinstance(key.get("create_date"), str):
+            try:
+                return dt.datetime.fromisoformat(key["create_date"].replace("Z", "+00:00"))
+            except ValueError:
+                return None
+    return None
 
 
 def other(slot: str) -> str:
@@ -86,7 +104,22 @@ def record_of(state: dict[str, Any] | None) -> dict[str, Any] | None:
         record = json.loads(value)
     except ValueError:
         return None
-    return record if isinstance(record, dict) and isinstance(record.get("slots"), dict) else None
+    return record if _well_formed(record) else None
+
+
+PHASES = ("idle", "started", "cut-over")
+
+
+def _well_formed(record: Any) -> bool:
+    """A record tfiam writes: a known phase, slots with statuses, and for a rotation under
+    way its old and new slots (anything else is not trusted to decide a step)."""
+    if not isinstance(record, dict) or record.get("phase") not in PHASES or not isinstance(record.get("slots"), dict):
+        return False
+    if not all(k in SLOTS and v in ("Active", "Inactive") for k, v in record["slots"].items()):
+        return False
+    if record["phase"] == "idle":
+        return True
+    return record.get("old") in SLOTS and record.get("new") in SLOTS and record["old"] != record["new"]
 
 
 def from_state(state: dict[str, Any] | None, *, wanted: bool) -> KeySlots:

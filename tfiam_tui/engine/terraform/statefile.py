@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..answers import Answers
-from .statemove import MigrationError, remote_state
+from .statemove import BucketMissing, remote_state
 
 
 def local_state(workspace: Path) -> dict[str, Any] | None:
@@ -25,12 +25,14 @@ def read_state(answers: Answers, workspace: Path, credentials: tuple[str, str] |
                before_init: bool = False) -> dict[str, Any] | None:
     """The state (None: none yet).  Raises OSError, ValueError or MigrationError when it
     cannot be read.  ``before_init``: a bucket that does not exist yet holds no state (init
-    offers to create it), and a state not yet moved to the bucket is still the local file."""
+    offers to create it), and a state not yet moved to the bucket is still the local file.
+    Any other error (access denied, a KMS key, throttling) is raised: guessing could plan
+    the deletion of a key the bucket's state holds."""
     if answers.backend.type != "s3":
         return local_state(workspace)
     try:
         state = remote_state(answers, credentials)
-    except MigrationError:
+    except BucketMissing:
         if not before_init:
             raise
         state = None

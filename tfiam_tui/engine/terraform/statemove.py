@@ -37,6 +37,10 @@ class MigrationError(RuntimeError):
     """Moving local state to S3 would lose or overwrite state; nothing was deleted."""
 
 
+class BucketMissing(MigrationError):
+    """The state bucket does not exist (yet): it holds no state."""
+
+
 @dataclass
 class InitStep:
     """How ``terraform init`` must run for the workspace, and what it moves.
@@ -100,7 +104,7 @@ def remote_state(answers: Answers, credentials: tuple[str, str] | None = None) -
         if code in ("NoSuchKey", "404"):
             return None
         if code == "NoSuchBucket":
-            raise MigrationError(
+            raise BucketMissing(
                 f"the bucket {backend.bucket!r} does not exist (region {region(answers)}); "
                 "create it first: tfiam backend bootstrap ANSWERS"
             ) from None
