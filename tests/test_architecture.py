@@ -64,11 +64,12 @@ def test_headless_commands_do_not_load_textual(argv):
 
 def test_only_the_engine_starts_processes():
     """terraform runs only through engine/terraform/ (the runner starts it, process.py follows
-    it), the sandbox server only through engine/aws/sandbox.py; gpg (and gpgconf, to stop a
+    it), the sandbox server only through engine/aws/sandbox.py (and sandbox_service.py, the
+    one that lives across commands); gpg (and gpgconf, to stop a
     throwaway agent) only in engine/secrets/.  (engine/policy/catalogue_build.py, the
     maintainers' data generator, runs pip; tfiam never calls it.)"""
     allowed = {ENGINE / "terraform" / "runner.py", ENGINE / "terraform" / "process.py",
-               ENGINE / "aws" / "sandbox.py", ENGINE / "secrets" / "gpg.py",
+               ENGINE / "aws" / "sandbox.py", ENGINE / "aws" / "sandbox_service.py", ENGINE / "secrets" / "gpg.py",
                ENGINE / "policy" / "catalogue_build.py"}
     for path in ENGINE.parent.rglob("*.py"):
         text = path.read_text()

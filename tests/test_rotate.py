@@ -22,6 +22,12 @@ from tfiam_tui.engine.exitcodes import Exit
 pytestmark = pytest.mark.e2e
 
 
+def _answers(tmp_path: Path, endpoint: str, name: str, **changes) -> Path:
+    """The example CI bot under its own user and group names (the tests share one moto)."""
+    groups = [{"name": f"{name}-g", "managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}]
+    return answers_file(tmp_path, "ci-bot.yaml", endpoint, user__name=name, permissions__groups=groups, **changes)
+
+
 def _run(*args: str, tf_plugin_dir: str):
     done = run_tfiam(*args, "--plugin-dir", tf_plugin_dir)
     assert "Traceback" not in done.stderr, done.stderr
@@ -69,7 +75,7 @@ def _replay_changes_nothing(answers: Path, tf_plugin_dir: str) -> None:
 
 def test_a_full_rotation_start_cutover_finish(tmp_path, moto_endpoint, gnupghome, tf_plugin_dir):
     name = f"rot-{uuid.uuid4().hex[:10]}"
-    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint, user__name=name)
+    answers = _answers(tmp_path, moto_endpoint, name)
     ws = tmp_path / "ws"
     first = _run("replay", str(answers), "--auto-approve", tf_plugin_dir=tf_plugin_dir)
     assert first.returncode == Exit.OK, first.stdout + first.stderr
@@ -137,7 +143,7 @@ def test_a_full_rotation_start_cutover_finish(tmp_path, moto_endpoint, gnupghome
 
 def test_rollback_and_the_refusals_that_change_nothing(tmp_path, moto_endpoint, gnupghome, tf_plugin_dir):
     name = f"rotrb-{uuid.uuid4().hex[:10]}"
-    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint, user__name=name)
+    answers = _answers(tmp_path, moto_endpoint, name)
     ws = tmp_path / "ws"
 
     before = _run("rotate", str(answers), "--auto-approve", tf_plugin_dir=tf_plugin_dir)
@@ -178,8 +184,7 @@ def test_rollback_and_the_refusals_that_change_nothing(tmp_path, moto_endpoint, 
     _replay_changes_nothing(answers, tf_plugin_dir)
 
     (tmp_path / "nokey").mkdir()
-    no_key = answers_file(tmp_path / "nokey", "ci-bot.yaml", moto_endpoint, user__name=f"{name}-x",
-                          authentication__access_key=False)
+    no_key = _answers(tmp_path / "nokey", moto_endpoint, f"{name}-x", authentication__access_key=False)
     refused = _run("rotate", str(no_key), tf_plugin_dir=tf_plugin_dir)
     assert refused.returncode == Exit.REFUSED and "no key to rotate" in refused.stderr
 
@@ -189,7 +194,7 @@ def test_a_workspace_from_before_key_slots_migrates_with_no_change(tmp_path, mot
     """A state that holds the key at index 0 (the module before slots) is moved to slot "a"
     by the module's moved block: the key stays, the replay plans no change."""
     name = f"rotmv-{uuid.uuid4().hex[:10]}"
-    answers = answers_file(tmp_path, "ci-bot.yaml", moto_endpoint, user__name=name)
+    answers = _answers(tmp_path, moto_endpoint, name)
     ws = tmp_path / "ws"
     assert _run("replay", str(answers), "--auto-approve", tf_plugin_dir=tf_plugin_dir).returncode == Exit.OK
     [key] = _keys(moto_endpoint, name)

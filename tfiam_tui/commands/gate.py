@@ -9,9 +9,12 @@ by typing the user (or bucket) name, a plain one by yes/no.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from ..engine.pipeline.review import Decision, PlanReview, decide
 from .common import is_terminal
+
+if TYPE_CHECKING:  # the pipeline package is heavy; every tfiam command imports this module
+    from ..engine.pipeline.review import PlanReview
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "read": "<="}
 
@@ -35,6 +38,8 @@ def approved(review: PlanReview, *, name: str, auto_approve: bool, allow_destroy
              purpose: Iterable[str] = ()) -> bool:
     """Whether to apply the reviewed plan (asking when needed).  False: nothing applied
     (the reason has been said)."""
+    from ..engine.pipeline.review import Decision, decide
+
     decision = decide(review, auto_approve=auto_approve, allow_destroy=allow_destroy, terminal=is_terminal(),
                       purpose=purpose)
     if decision is Decision.APPLY:
