@@ -198,8 +198,6 @@ class Sandbox:
     def _wait_until_ready(self) -> None:
         assert self._process is not None
         deadline = time.monotonic() + self.start_timeout
-        url = f"{self.endpoint}/moto-api/"
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
         while True:
             code = self._process.poll()
             if code is not None:
@@ -207,19 +205,26 @@ class Sandbox:
                     f"the sandbox server exited with status {code} before it was ready:\n"
                     f"{self._server_output() or '(no output)'}"
                 )
-            try:
-                with opener.open(url, timeout=1.0):
-                    return
-            except urllib.error.HTTPError:
-                return  # it answered; any HTTP status means it is up
-            except (urllib.error.URLError, OSError):
-                pass
+            if answers(self.endpoint):
+                return
             if time.monotonic() > deadline:
                 raise SandboxError(
                     f"the sandbox server did not answer on {self.endpoint} within "
                     f"{self.start_timeout:g} s:\n{self._server_output() or '(no output)'}"
                 )
             time.sleep(0.1)
+
+
+def answers(endpoint: str, timeout: float = 1.0) -> bool:
+    """Whether the stand-in at ``endpoint`` answers HTTP (any status means it is up)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+    try:
+        with opener.open(f"{endpoint}/moto-api/", timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 @contextlib.contextmanager

@@ -21,14 +21,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .. import fsutil
-from .sandbox import Sandbox, SandboxError, free_loopback_port
+from .sandbox import Sandbox, SandboxError, answers, free_loopback_port
 
 SERVER_MODULE = "tfiam_tui.engine.aws.moto_server"
 
@@ -65,17 +63,6 @@ def _ours(pid: int) -> bool:
     return SERVER_MODULE.encode() in cmdline
 
 
-def _answers(endpoint: str, timeout: float = 1.0) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"{endpoint}/moto-api/", timeout=timeout):
-            return True
-    except urllib.error.HTTPError:
-        return True  # any HTTP answer means it is up
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def _recorded() -> Running | None:
     """The record's sandbox if its process is still tfiam's server (answering or not)."""
     try:
@@ -89,7 +76,7 @@ def _recorded() -> Running | None:
 def running() -> Running | None:
     """The sandbox started by ``tfiam sandbox start``, if it still runs and answers."""
     found = _recorded()
-    return found if found is not None and _answers(found.endpoint) else None
+    return found if found is not None and answers(found.endpoint) else None
 
 
 def _port_free(port: int) -> bool:
@@ -121,7 +108,7 @@ def start(port: int | None = None, timeout: float = 30.0) -> tuple[Running, bool
     Raises SandboxError when the server does not come up."""
     with _locked():
         if (found := _recorded()) is not None:
-            if _answers(found.endpoint, timeout=timeout):  # busy answering terraform: wait, never start a second
+            if answers(found.endpoint, timeout=timeout):  # busy answering terraform: wait, never start a second
                 return found, False
             raise SandboxError(f"the sandbox (pid {found.pid}) runs but does not answer on {found.endpoint}; "
                                "stop it with: tfiam sandbox stop")
@@ -139,7 +126,7 @@ def start(port: int | None = None, timeout: float = 30.0) -> tuple[Running, bool
             )
         endpoint = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
-        while process.poll() is not None or not _answers(endpoint):
+        while process.poll() is not None or not answers(endpoint):
             if process.poll() is not None or time.monotonic() > deadline:
                 if process.poll() is None:
                     process.kill()

@@ -134,14 +134,20 @@ def _used(value: Any) -> str | None:
     return value if isinstance(value, str) and value not in ("N/A", "") else None
 
 
-def read_facts(iam: Any, user: str, state: dict[str, Any] | None) -> Facts:
-    """What the record, the state and AWS say about the user's keys."""
-    live: dict[str, LiveKey] = {}
+def live_keys(iam: Any, user: str) -> list[LiveKey]:
+    """The user's access keys as AWS has them, with their last use (ListAccessKeys, then
+    GetAccessKeyLastUsed for each).  Status and rotation both read keys through this."""
+    keys = []
     for meta in paged(iam, "list_access_keys", "AccessKeyMetadata", UserName=user):
         used = iam.get_access_key_last_used(AccessKeyId=meta["AccessKeyId"]).get("AccessKeyLastUsed", {})
-        live[meta["AccessKeyId"]] = LiveKey(meta["AccessKeyId"], meta["Status"], meta["CreateDate"],
-                                            used.get("LastUsedDate"), _used(used.get("ServiceName")),
-                                            _used(used.get("Region")))
+        keys.append(LiveKey(meta["AccessKeyId"], meta["Status"], meta["CreateDate"], used.get("LastUsedDate"),
+                            _used(used.get("ServiceName")), _used(used.get("Region"))))
+    return keys
+
+
+def read_facts(iam: Any, user: str, state: dict[str, Any] | None) -> Facts:
+    """What the record, the state and AWS say about the user's keys."""
+    live = {key.id: key for key in live_keys(iam, user)}
     return Facts(user, keyslots.state_keys(state), live, keyslots.record_of(state))
 
 
@@ -166,7 +172,6 @@ class Step:
     deletes: list[str] = field(default_factory=list)  # key ids deleted: named and confirmed on their own
     removes: list[str] = field(default_factory=list)  # the plan addresses it may delete (the rest only change)
     skipped: list[str] = field(default_factory=list)  # what --force skipped
-    notes: list[str] = field(default_factory=list)
 
 
 def where(facts: Facts, now: dt.datetime) -> list[str]:

@@ -172,15 +172,11 @@ def _read_user(out: UserStatus, iam: Any, managed_keys: set[str], now: dt.dateti
             return
         raise
     out.exists = True
-    for meta in paged(iam, "list_access_keys", "AccessKeyMetadata", UserName=out.user):
-        used = iam.get_access_key_last_used(AccessKeyId=meta["AccessKeyId"]).get("AccessKeyLastUsed", {})
-        last = used.get("LastUsedDate")
+    for key in rotation.live_keys(iam, out.user):
         out.keys.append(Key(
-            id=meta["AccessKeyId"], status=meta["Status"], created=_iso(meta["CreateDate"]) or "",
-            age_days=_days(meta["CreateDate"], now), last_used=_iso(used.get("LastUsedDate")),
-            last_service=_used(used.get("ServiceName")), last_region=_used(used.get("Region")),
-            managed=meta["AccessKeyId"] in managed_keys,
-            unused_days=_days(last if isinstance(last, dt.datetime) else meta["CreateDate"], now),
+            id=key.id, status=key.status, created=_iso(key.created) or "", age_days=_days(key.created, now),
+            last_used=_iso(key.last_used), last_service=key.service, last_region=key.region,
+            managed=key.id in managed_keys, unused_days=_days(key.last_used or key.created, now),
         ))
     out.keys.sort(key=lambda k: k.created)
     try:
@@ -192,10 +188,6 @@ def _read_user(out: UserStatus, iam: Any, managed_keys: set[str], now: dt.dateti
         if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
             raise
     out.mfa_devices = [d["SerialNumber"] for d in paged(iam, "list_mfa_devices", "MFADevices", UserName=out.user)]
-
-
-def _used(value: str | None) -> str | None:
-    return None if value in (None, "N/A") else value  # IAM says "N/A" for a key never used
 
 
 def _expiry(out: UserStatus, answers: Answers, today: dt.date) -> None:
