@@ -22,8 +22,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ENTER, DOWN, CTRL_C, KILL_LINE = "\r", "\x1b[B", "\x03", "\x15"
 
 
-def run_ask(keys: list[str], *argv: str, monkeypatch) -> tuple[int, str]:
-    """Run ``tfiam ask ARGV`` on a pretend terminal, typing ``keys``; return (exit, stdout)."""
+def run_ask(keys: list[str], *argv: str, monkeypatch, create: bool = True) -> tuple[int, str]:
+    """Run ``tfiam ask ARGV`` on a pretend terminal, typing ``keys``; return (exit, stdout).
+    ``create``: answer the first question ("What do you want to do?") with its default,
+    creating a user; False: ``keys`` answer it too."""
+    keys = [ENTER, *keys] if create else keys
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     out = io.StringIO()
     out.isatty = lambda: True  # type: ignore[method-assign]

@@ -62,6 +62,7 @@ def test_ask_sandbox_run_to_a_verified_user(tmp_path, empty_gnupghome, tf_plugin
                f"echo TFIAM-EXIT=$?; sleep 120")
     term = Terminal(f"tfiam-ask-{os.getpid()}-{uuid.uuid4().hex[:8]}", command)  # unique across concurrent runs
     try:
+        term.answer("What do you want to do?", "Enter")  # the first choice: create a new user
         term.answer("AWS region", "Enter")
         term.answer("Credentials:", "Enter")
         term.answer("Terraform version constraint", "Enter")

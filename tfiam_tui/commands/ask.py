@@ -70,6 +70,17 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
     if args.sandbox:
         console.say("SANDBOX: these answers run against a local stand-in AWS with dummy credentials; "
                     "no AWS account is touched.")
+    if questionary.select("What do you want to do?", choices=[
+        questionary.Choice("Create a new IAM user (or change one, from its answers file)", value="create"),
+        questionary.Choice("Manage a user tfiam made: its status and access key rotation", value="manage"),
+    ]).unsafe_ask() == "manage":
+        from .lifecycle.manage import Manager, manage_in_prompts
+
+        try:
+            return manage_in_prompts(Manager(args, console), args.answers)
+        except (KeyboardInterrupt, EOFError):  # nothing to keep: managing saves no answers
+            console.say("")
+            return Exit.INTERRUPTED
     defaults = _load_defaults(args.answers)
     interview = ask.Interview(defaults, sandbox=args.sandbox, say=console.say)
     default_save = args.save or args.answers or "tfiam-answers.yaml"

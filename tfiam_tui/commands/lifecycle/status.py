@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -21,13 +22,11 @@ def register(subparsers, tf_options) -> None:  # noqa: ARG001 - status runs no t
     p.set_defaults(func=cmd_status)
 
 
-def _status_of(path: str, answers: Any) -> Any:
+def recipient_check(answers: Any) -> Callable[[dict[str, Any]], list[str]]:
+    """Notices for stored secrets encrypted to another key than the answers name."""
     from ...engine import secrets
-    from ...engine.answers import AnswersError, workspace_dir
-    from ...engine.lifecycle.status import user_status
+    from ...engine.answers import AnswersError
     from ...engine.pipeline.steps import resolve_pgp_key
-
-    workspace = workspace_dir(answers, path, None)
 
     def recipients(outputs: dict[str, Any]) -> list[str]:
         try:
@@ -36,7 +35,15 @@ def _status_of(path: str, answers: Any) -> Any:
             return []  # the key is not here to compare with: nothing to say either way
         return secrets.stored_secret_notices(outputs, key) if key else []
 
-    return user_status(answers, answers_path=path, workspace=workspace, recipient_check=recipients)
+    return recipients
+
+
+def _status_of(path: str, answers: Any) -> Any:
+    from ...engine.answers import workspace_dir
+    from ...engine.lifecycle.status import user_status
+
+    return user_status(answers, answers_path=path, workspace=workspace_dir(answers, path, None),
+                       recipient_check=recipient_check(answers))
 
 
 def cmd_status(args: argparse.Namespace, console) -> int:
