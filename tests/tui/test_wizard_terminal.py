@@ -31,6 +31,8 @@ def test_wizard_in_a_real_terminal_reaches_a_verified_user_in_the_sandbox(tmp_pa
                f"{TFIAM} --sandbox --plugin-dir {tf_plugin_dir}; echo TFIAM-EXIT=$?; sleep 120")
     term = Terminal(f"tfiam-wiz-{os.getpid()}-{uuid.uuid4().hex[:8]}", command, width=80, height=24)
     try:
+        term.wait_for("What do you want to do?", timeout=UI)
+        keys(term, "Enter")  # the first choice, focused: create a new IAM user
         term.wait_for("Step 1/8: Provider", timeout=UI)
         term.wait_for("SANDBOX", timeout=UI)  # the permanent marker
         keys(term, literal="eu-central-1")

@@ -30,6 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console) -> int:
     from ..engine.exitcodes import Exit
     from ..tui.app import create_app
+    from .lifecycle.manage import Manager
 
     app = create_app(
         answers_path=args.answers,
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace, console) -> int:
         sandbox=args.sandbox,
         plugin_dir=args.plugin_dir,
         terraform_bin=args.terraform_bin,
+        manager=Manager(args, console),
     )
     try:
         with contextlib.ExitStack() as stack:

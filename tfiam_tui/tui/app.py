@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from .form import STEP_KEYS, STEPS, Form
+from .manage import Manages
 from .screens import step_screen
 from .screens.dialogs import ConfirmScreen, SavePathScreen
 from .session import Session
@@ -37,10 +38,11 @@ class WizardApp(App):
         Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
-    def __init__(self, form: Form, session: Session, *, start: str = "provider") -> None:
+    def __init__(self, form: Form, session: Session, *, start: str = "provider", manager: Manages | None = None) -> None:
         super().__init__()
         self.form = form
         self.session = session
+        self.manager = manager  # takes the Manage screen's steps (the CLI hands it in); None: create only
         self.start_step = start
         self.current = start
         self.visited: set[str] = set()
@@ -53,6 +55,12 @@ class WizardApp(App):
     def on_mount(self) -> None:
         if self.session.sandbox:
             self.start_sandbox()
+        if self.start_step == "welcome" and self.manager is not None:
+            from .manage.screens import WelcomeScreen
+
+            self.push_screen(WelcomeScreen())
+            return
+        self.start_step = self.current = "provider" if self.start_step == "welcome" else self.start_step
         self.push_screen(step_screen(self.start_step))
         self.visited.add(self.start_step)
         self.kick_preinit()
@@ -199,6 +207,10 @@ class WizardApp(App):
 
     # ---- saving and quitting
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The first choice and the Manage screen edit no answers: nothing to save there.
+        return action != "save" or bool(getattr(self.screen, "SAVES", True))
+
     def action_save(self) -> None:
         if self.form.path is None:
             name = self.form.get("user.name") or "tfiam"
@@ -260,10 +272,12 @@ def create_app(
     plugin_dir: str | None = None,
     terraform_bin: str = "terraform",
     session: Session | None = None,
+    manager: Manages | None = None,
 ) -> WizardApp:
     """The wizard, for the CLI and for tests.  Raises AnswersError for unreadable answers files."""
     form = Form.from_file(Path(answers_path)) if answers_path else Form()
     session = session or Session(
         workspace=workspace, sandbox=sandbox, plugin_dir=plugin_dir, terraform_bin=terraform_bin
     )
-    return WizardApp(form, session)
+    # With a manager, the first screen asks whether to create a user or manage one.
+    return WizardApp(form, session, start="welcome" if manager is not None else "provider", manager=manager)

@@ -37,8 +37,9 @@ class Manager:
             return str(exc)
         return None
 
-    def overview(self, path: str) -> Any:
-        """The user's status and open rotation steps (engine.lifecycle.manage.Overview).
+    def overview(self, path: str, width: int = 80) -> Any:
+        """The user's status and open rotation steps (engine.lifecycle.manage.Overview),
+        in lines of at most ``width`` columns.
         Raises AnswersError, or SandboxError when --sandbox finds no sandbox running."""
         from ...engine.answers import load, workspace_dir
         from ...engine.lifecycle.manage import overview
@@ -51,7 +52,8 @@ class Manager:
 
             answers = with_endpoint(answers, sandbox_service.required().endpoint)
         workspace = workspace_dir(answers, path, getattr(self.options, "workspace", None))
-        return overview(answers, answers_path=path, workspace=workspace, recipient_check=recipient_check(answers))
+        return overview(answers, answers_path=path, workspace=workspace, recipient_check=recipient_check(answers),
+                        width=width)
 
     def rotate_argv(self, path: str, flags: tuple[str, ...] = ()) -> list[str]:
         argv = ["rotate", path, *flags]

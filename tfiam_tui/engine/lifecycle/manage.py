@@ -10,6 +10,7 @@ verification: the fronts never apply a rotation step any other way.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,16 +43,22 @@ class Overview:
     where: list[str] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
     why_none: str = ""  # why the next step cannot run now, and the way on (choices may still override it)
+    width: int = table.WIDTH
 
     def lines(self) -> list[str]:
+        """The status, then the rotation, every line at most ``width`` columns."""
         out = [*self.status_lines]
         if self.where:
-            out += ["", "Access key rotation:", *self.where]
+            out += ["", "Access key rotation:"]
+            for line in self.where:
+                out += textwrap.wrap(line, self.width, subsequent_indent="    ", break_on_hyphens=False)
+        said = []
         if self.why_none:
-            out.append(f"{'The next step cannot' if self.choices else 'No rotation step can'} run now: "
-                       f"{self.why_none}.")
-        for choice in self.choices:
-            out.append(f"Can run now: {choice.label}: {choice.doing}.")
+            said.append(f"{'The next step cannot' if self.choices else 'No rotation step can'} run now: "
+                        f"{self.why_none}.")
+        said += [f"Can run now: {choice.label}: {choice.doing}." for choice in self.choices]
+        for line in said:
+            out += textwrap.wrap(line, self.width, subsequent_indent="  ", break_on_hyphens=False)
         return out
 
 
@@ -63,12 +70,14 @@ def overview(
     credentials: tuple[str, str] | None = None,
     recipient_check: Callable[[dict[str, Any]], list[str]] | None = None,
     now: dt.datetime | None = None,
+    width: int = table.WIDTH,
 ) -> Overview:
-    """The user's status (as ``tfiam status`` prints it) and the rotation steps open now."""
+    """The user's status (as ``tfiam status`` prints it) and the rotation steps open now,
+    in lines of at most ``width`` columns."""
     now = now or dt.datetime.now(dt.UTC)
     found = status.user_status(answers, answers_path=answers_path, workspace=workspace, credentials=credentials,
                                recipient_check=recipient_check, now=now)
-    out = Overview(answers.user.name, table.user_lines(found), list(found.needs_action))
+    out = Overview(answers.user.name, table.user_lines(found, width), list(found.needs_action), width=width)
     if not answers.authentication.access_key:
         out.why_none = "the answers ask for no access key (authentication.access_key: false)"
     elif "unreadable" in found.needs_action:
