@@ -50,6 +50,7 @@ ARGV = {
     "unlock": ["unlock", "answers.yaml"],
     "status": ["status", "answers.yaml"],
     "rotate": ["rotate", "answers.yaml"],
+    "offboard": ["offboard", "answers.yaml"],
     "sandbox": ["sandbox", "status"],
 }
 
@@ -114,7 +115,7 @@ def test_an_unexpected_error_names_no_secret(monkeypatch, capsys):
     assert secret not in err
 
 
-@pytest.mark.parametrize("command", ["replay", "unlock", "rotate"])
+@pytest.mark.parametrize("command", ["replay", "unlock", "rotate", "offboard"])
 def test_ctrl_c_in_a_terraform_command_says_to_run_again(monkeypatch, capsys, command):
     parser = _parser_whose_commands_raise(KeyboardInterrupt())
     monkeypatch.setattr(cli, "build_parser", lambda: parser)

@@ -33,3 +33,14 @@ resource "terraform_data" "key_rotation" {
   # never ahead of them.
   depends_on = [module.iam_user]
 }
+
+# The state of an offboarding (tfiam offboard): when and by whom the user was disabled,
+# and what to restore if the offboarding is cancelled. Absent unless one is under way.
+resource "terraform_data" "offboarding" {
+  count = var.offboarding == null ? 0 : 1
+
+  input = var.offboarding
+
+  # As the rotation record: applied only after every change of the step succeeded.
+  depends_on = [module.iam_user]
+}

@@ -27,6 +27,11 @@ output "key_rotation" {
   value       = one(terraform_data.key_rotation[*].output)
 }
 
+output "offboarding" {
+  description = "tfiam offboard's record (JSON), or null unless an offboarding is under way."
+  value       = one(terraform_data.offboarding[*].output)
+}
+
 output "access_key_id" {
   description = "ID of the newest access key (the one to hand over), or null when there is none."
   value       = module.iam_user.access_key_id

@@ -102,6 +102,12 @@ variable "key_rotation" {
   default     = null
 }
 
+variable "offboarding" {
+  description = "tfiam offboard's record (JSON): when and by whom the user was disabled and what a cancel restores; null unless an offboarding is under way."
+  type        = string
+  default     = null
+}
+
 variable "create_login_profile" {
   description = "Whether to create a console password (encrypted to pgp_key)."
   type        = bool

@@ -23,11 +23,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..answers import Answers
+from ..answers.offboarding import disabled
 from ..aws import verify as verify_mod
 from ..aws.clients import aws_session, error_text, paged
 from ..aws.expected import Expected
 from ..terraform import keyslots
 from ..terraform.statefile import read_state
+from ..text import command
 from . import rotation
 
 FORMAT = 1  # the JSON shape's version; bumped only when a field changes meaning or goes
@@ -49,6 +51,7 @@ NEEDS = {
     "expiry-soon": f"the Expiry tag's date is less than {EXPIRY_WARNING_DAYS} days away",
     "secret-for-another-key": "a stored secret is encrypted to another PGP key than the answers name",
     "rotation-in-progress": "a key rotation is under way: tfiam rotate takes its next step (see rotation)",
+    "offboarding": "the user is disabled by tfiam offboard, in its observation window (see offboarding)",
     "unreadable": "AWS or the state could not be read",
 }
 
@@ -88,6 +91,7 @@ class UserStatus:
     drift: list[dict[str, str]] = field(default_factory=list)
     other_key: list[str] = field(default_factory=list)  # stored secrets encrypted to another PGP key
     rotation: dict[str, Any] | None = None  # a rotation under way: phase, since, next_step
+    offboarding: dict[str, Any] | None = None  # disabled by tfiam offboard: since, by, window_ends, next_step
     notices: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     needs_action: list[str] = field(default_factory=list)
@@ -139,8 +143,11 @@ def user_status(
         _read_user(out, iam, managed_keys, now)
     except (BotoCoreError, ClientError, ValueError) as exc:
         out.errors.append(error_text(exc))
+    offboarding = keyslots.offboard_record_of(state)
     if out.exists and state is not None and not out.errors:
-        checks = verify_mod.verify(Expected.from_answers(answers), region=provider.region, endpoint=provider.endpoint,
+        expected = Expected.from_answers(answers if offboarding is None else disabled(answers, offboarding))
+        expected.access_key = expected.access_key and offboarding is None  # disabled: no key is active
+        checks = verify_mod.verify(expected, region=provider.region, endpoint=provider.endpoint,
                                    profile=provider.profile, credentials=credentials, check_stray_keys=False,
                                    iam=iam)
         out.drift = [{"check": c.name, "detail": c.detail} for c in checks if not c.ok]
@@ -149,6 +156,14 @@ def user_status(
         out.rotation = {"phase": record["phase"],
                         "since": record.get("cutover_at" if record["phase"] == "cut-over" else "started_at"),
                         "next_step": rotation.next_hint(record, answers_path)}
+    if offboarding is not None:
+        window = dt.timedelta(seconds=int(offboarding.get("observe_seconds") or 0))
+        since = rotation.parse_time(offboarding["disabled_at"])
+        out.offboarding = {"since": offboarding["disabled_at"], "by": offboarding["disabled_by"],
+                           "window_ends": rotation.iso(since + window) if since else None,
+                           "next_step": f"{command('tfiam', 'offboard', answers_path)} deletes the user after the "
+                                        f"window; {command('tfiam', 'offboard', answers_path, '--cancel')} "
+                                        "enables it again"}
     if recipient_check is not None and outputs:
         out.other_key = recipient_check(outputs)
     out.needs_action = _needs(out, state, managed_keys)
@@ -229,4 +244,6 @@ def _needs(out: UserStatus, state: dict | None, managed_keys: set[str]) -> list[
         codes.append("secret-for-another-key")
     if out.rotation is not None:
         codes.append("rotation-in-progress")
+    if out.offboarding is not None:
+        codes.append("offboarding")
     return codes

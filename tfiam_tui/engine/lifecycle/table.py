@@ -74,6 +74,10 @@ def user_lines(s: UserStatus, width: int = WIDTH) -> list[str]:
     lines += _wrap("rotation", f"due every {s.rotate_after_days} days", width)
     if s.rotation is not None:
         lines += _wrap("", f"under way: {s.rotation['phase']} at {s.rotation['since']}. {s.rotation['next_step']}", width)
+    if s.offboarding is not None:
+        o = s.offboarding
+        lines += _wrap("offboarding", f"disabled {o['since']} by {o['by']}; the window ends {o['window_ends']}. "
+                                      f"{o['next_step']}", width)
     for d in s.drift:
         lines += _wrap("drift", f"[FAIL] {d['check']}: {d['detail']}", width)
     for notice in [*s.other_key, *s.notices]:

@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .. import secrets, text
 from ..answers import Answers, AnswersError, Problem, pgp_key_reference
+from ..answers.offboarding import disabled
 from ..aws import preflight, verify
 from ..aws.clients import error_text
 from ..aws.expected import Check, Expected
@@ -233,16 +234,17 @@ class Pipeline:
         return found
 
     @timed("plan")
-    def plan(self) -> Iterator:
+    def plan(self, *, destroy: bool = False) -> Iterator:
         """Plan once, into this run's own plan file, which apply() will apply.  Fills
-        ``self.summary`` and, when there is something to apply, ``self.review``."""
+        ``self.summary`` and, when there is something to apply, ``self.review``.
+        ``destroy``: a plan that deletes everything the workspace holds (tfiam offboard)."""
         workspace.check_target(self.workspace_dir, self.owner())  # a file planted since the write is refused too
         self._refresh_key_slots()
         plans.sweep(self.workspace_dir)
         self.discard_plan()
         self.plan_file = plans.new_plan_file(self.workspace_dir)
         summary = PlanSummary()
-        for event in self.runner.plan(self.plan_file, lock_timeout=self.lock_timeout):
+        for event in self.runner.plan(self.plan_file, lock_timeout=self.lock_timeout, destroy=destroy):
             if isinstance(event, PlannedChange):
                 summary.changes.append((event.action, event.address))
             elif isinstance(event, ChangeSummary):
@@ -333,6 +335,8 @@ class Pipeline:
         """Why verification must not sign in with the newest key now; None when it may.
         During a rotation AWS records tfiam's sign-in as a use of the new key, and cutover
         waits for a consumer's: tfiam signs in only right after the key was made."""
+        if self.key_slots().offboarding is not None:
+            return "the user is disabled (tfiam offboard): its access keys are inactive"
         record = self.key_slots().record or {}
         if record.get("phase") not in ("started", "cut-over"):
             return None
@@ -343,10 +347,20 @@ class Pipeline:
         return ("a key rotation is under way, and AWS would record tfiam's sign-in as a use of the new key "
                 "(tfiam rotate's cutover waits for a consumer's)")
 
+    def expected(self) -> Expected:
+        """What the account should hold now: the answers, or while the user is disabled
+        (tfiam offboard) the answers as disabled, every access key inactive."""
+        offboarding = self.key_slots().offboarding
+        if offboarding is None:
+            return Expected.from_answers(self.answers)
+        expected = Expected.from_answers(disabled(self.answers, offboarding))
+        expected.access_key = False  # the keys are there, but none is active
+        return expected
+
     @timed("verify")
     def verify(self, credentials: Credentials | None = None) -> list[Check]:
         """The guide's step 5: the user, its tags, groups and policies, and that the key works."""
-        expected = Expected.from_answers(self.answers)
+        expected = self.expected()
         key = None
         if credentials and credentials.access_key_id and credentials.secret_access_key and not self.key_check_skipped():
             key = (credentials.access_key_id, credentials.secret_access_key)

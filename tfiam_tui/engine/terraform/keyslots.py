@@ -1,5 +1,9 @@
 """The access key slots a workspace keeps, and the rotation record beside them.
 
+Beside them, while a user is being offboarded (``tfiam offboard``), the ``offboarding``
+record: every key stays inactive and the workspace keeps the user disabled (see
+answers.offboarding) on every run until the offboarding is cancelled or the user deleted.
+
 The module holds access keys by slot (``access_keys = {a = {status = "Active"}}``); a
 rotation adds the other slot, deactivates the old one and later removes it.  What the
 slots are is decided by ``tfiam rotate`` and kept in the state (the ``key_rotation``
@@ -32,6 +36,8 @@ def address(slot: str) -> str:
 
 
 RECORD_ADDRESS = "terraform_data.key_rotation[0]"
+OFFBOARD_OUTPUT = "offboarding"
+OFFBOARD_ADDRESS = "terraform_data.offboarding[0]"
 
 # tfiam signs in with a new key only this soon after it was made (rotate's own check, a
 # replay's verification): AWS records a sign-in as a use, and a rotation's cutover must
@@ -70,13 +76,18 @@ class KeySlots:
 
     slots: dict[str, str] = field(default_factory=dict)  # slot -> "Active" | "Inactive"
     record: dict[str, Any] | None = None  # the rotation record; None before the first rotation
+    offboarding: dict[str, Any] | None = None  # tfiam offboard's record; None unless one is under way
 
     def tfvars(self) -> dict[str, Any]:
-        record = None if self.record is None else json.dumps(self.record, sort_keys=True, separators=(",", ":"))
         return {
             "access_keys": {slot: {"status": status} for slot, status in sorted(self.slots.items())},
-            "key_rotation": record,
+            "key_rotation": _json(self.record),
+            "offboarding": _json(self.offboarding),
         }
+
+
+def _json(record: dict[str, Any] | None) -> str | None:
+    return None if record is None else json.dumps(record, sort_keys=True, separators=(",", ":"))
 
 
 def state_keys(state: dict[str, Any] | None) -> dict[str, StateKey]:
@@ -95,16 +106,34 @@ def state_keys(state: dict[str, Any] | None) -> dict[str, StateKey]:
     return found
 
 
-def record_of(state: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The rotation record in a state (its ``key_rotation`` output), or None."""
-    value = (((state or {}).get("outputs") or {}).get(RECORD_OUTPUT) or {}).get("value")
+def _output_record(state: dict[str, Any] | None, output: str) -> Any:
+    value = (((state or {}).get("outputs") or {}).get(output) or {}).get("value")
     if not isinstance(value, str) or not value:
         return None
     try:
-        record = json.loads(value)
+        return json.loads(value)
     except ValueError:
         return None
+
+
+def record_of(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The rotation record in a state (its ``key_rotation`` output), or None."""
+    record = _output_record(state, RECORD_OUTPUT)
     return record if _well_formed(record) else None
+
+
+def offboard_record_of(state: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The offboarding record in a state (its ``offboarding`` output), or None.  One of
+    unknown shape is None too: nothing is decided from it."""
+    record = _output_record(state, OFFBOARD_OUTPUT)
+    if not isinstance(record, dict) or record.get("phase") != "disabled":
+        return None
+    if not all(isinstance(record.get(k), str) and record[k] for k in ("disabled_at", "disabled_by")):
+        return None
+    slots = record.get("slots")
+    if not isinstance(slots, dict) or not all(k in SLOTS and v in ("Active", "Inactive") for k, v in slots.items()):
+        return None
+    return record
 
 
 PHASES = ("idle", "started", "cut-over")
@@ -129,12 +158,15 @@ def from_state(state: dict[str, Any] | None, *, wanted: bool) -> KeySlots:
     ``tfiam rotate`` removes one.  ``wanted``: the answers ask for an access key (if not,
     no slot: the plan deletes any, which the destroy gate names)."""
     record = record_of(state)
+    offboarding = offboard_record_of(state)
     if not wanted:
-        return KeySlots({}, record)
+        return KeySlots({}, record, offboarding)
     decided = {str(k): str(v) for k, v in (record or {}).get("slots", {}).items()}
     held = state_keys(state)
     slots = {slot: decided.get(slot, key.status) for slot, key in held.items()} or {FIRST: "Active"}
-    return KeySlots(slots, record)
+    if offboarding is not None:  # disabled: every key stays inactive until the offboarding ends
+        slots = {slot: "Inactive" for slot in held}
+    return KeySlots(slots, record, offboarding)
 
 
 def output_key_ids(outputs: dict[str, Any]) -> set[str]:

@@ -35,8 +35,8 @@ STATE_BACKEND = "state-backend"
 # and a .tofu file even replaces the .tf file of the same name.
 _TERRAFORM_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".tofu", ".tofu.json")
 _STATE_NAMES = ("terraform.tfstate", "terraform.tfstate.backup")
-# The root module's own resources (workspace_templates): the rotation record.
-_ROOT_RESOURCES = {("terraform_data", "key_rotation")}
+# The root module's own resources (workspace_templates): the rotation and offboarding records.
+_ROOT_RESOURCES = {("terraform_data", "key_rotation"), ("terraform_data", "offboarding")}
 _ROOT_MODULE = "module.iam_user"  # workspace_templates/main.tf
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .. import fsutil
 from ..answers import Answers, AnswersError, Problem
+from ..answers.offboarding import disabled
 from ..bundled import bundled_dir
 from . import keyslots, ownership
 from .backends import hcl_string
@@ -36,6 +37,10 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 def tfvars(answers: Answers, pgp_key_b64: str | None, keys: KeySlots | None = None) -> dict:
     """The root module's variables (see workspace_templates/variables.tf).  ``keys``: the
     access key slots the state keeps (keyslots.from_state); None: a workspace with no state."""
+    if keys is None:
+        keys = keyslots.from_state(None, wanted=answers.authentication.access_key)
+    if keys.offboarding is not None:  # disabled (tfiam offboard): kept so until it ends
+        answers = disabled(answers, keys.offboarding)
     p, u, perm, auth = answers.provider, answers.user, answers.permissions, answers.authentication
     groups = []
     for g in perm.groups:
@@ -51,8 +56,6 @@ def tfvars(answers: Answers, pgp_key_b64: str | None, keys: KeySlots | None = No
             }
         groups.append({"name": g.name, "managed_policy_arns": list(g.managed_policies), "custom_policy": custom})
     secret_wanted = auth.access_key or auth.console
-    if keys is None:
-        keys = keyslots.from_state(None, wanted=auth.access_key)
     return {
         "region": p.region,
         "profile": p.profile,

@@ -1,0 +1,230 @@
+"""``tfiam offboard ANSWERS``: the next step of an offboarding, one step per run
+(engine/lifecycle/offboard): disable, then after the observation window delete; or
+``--cancel``.  Each run says where the user stands and what the step does, plans exactly
+that, asks (or --auto-approve), applies and verifies.  A step that deletes (the console
+password at disable, the user at delete) is named and confirmed on its own: --auto-approve
+alone never applies it (--allow-destroy too, or the user name typed)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+from ...engine.exitcodes import Exit
+from ...engine.text import command, shown
+from ..common import is_terminal, path_arg, run_step
+from .rotate import _observe
+
+
+def register(subparsers, tf_options) -> None:
+    from ..replay import _duration
+
+    p = subparsers.add_parser("offboard", help="disable a user, observe, then delete it (or --cancel)")
+    p.add_argument("answers", type=path_arg, help="answers file (YAML) of the user")
+    p.add_argument("--auto-approve", action="store_true",
+                   help="apply the step without asking (a step that deletes also needs --allow-destroy)")
+    p.add_argument("--allow-destroy", action="store_true",
+                   help="with --auto-approve: also apply a step that deletes (the console password, the user)")
+    p.add_argument("--observe", type=_observe, metavar="DURATION",
+                   help="observation window between disable and delete, e.g. 30d or 0s (default: 30d)")
+    p.add_argument("--cancel", action="store_true",
+                   help="during the window: enable the user again (keys active, the deny and tags removed)")
+    p.add_argument("--workspace", type=path_arg, help="workspace folder (overrides the answers file's 'workspace')")
+    p.add_argument("--plugin-dir", type=path_arg, help="local provider mirror for terraform init (env TFIAM_PLUGIN_DIR)")
+    p.add_argument("--sandbox", action="store_true", help="in the sandbox that tfiam sandbox start keeps running")
+    p.add_argument("--lock-timeout", type=_duration, default="10s", metavar="DURATION",
+                   help="how long plan and apply wait for the state lock, e.g. 30s or 5m (default: 10s)")
+    tf_options(p)
+    p.set_defaults(func=cmd_offboard, runs_terraform=True)
+
+
+def _approved(step, review, args, console, user: str) -> bool:
+    from ...engine.pipeline.review import Decision, decide
+
+    if review is None:
+        return True
+    if step.deletes and args.auto_approve and not args.allow_destroy:
+        console.error(f"this step deletes {' and '.join(step.deletes)}, and --auto-approve alone never deletes, so "
+                      "nothing was applied. If it is what you mean, run again with --auto-approve --allow-destroy, "
+                      "or on a terminal without --auto-approve to confirm it")
+        return False
+    decision = decide(review, auto_approve=args.auto_approve, allow_destroy=True, terminal=is_terminal(),
+                      purpose=step.purpose if not step.destroy else [c.address for c in review.changes])
+    if decision is Decision.APPLY:
+        return True
+    if decision is Decision.REFUSE_NO_TERMINAL:
+        console.error("no terminal to ask for confirmation, so nothing was applied; review the step above and "
+                      "run again with --auto-approve to apply it unattended")
+        return False
+    from ...ask.prompts import confirm, typed
+
+    if step.deletes:
+        if typed(f"This deletes {' and '.join(step.deletes)}; it cannot be undone. Type {user} to go on:") != user:
+            console.say(f"That is not {user}; nothing was applied.")
+            return False
+        return True
+    return confirm(f"Apply this step ({step.name})?", default=False)
+
+
+def _beyond(review, step) -> list[str]:
+    if review is None or step.destroy:
+        return []
+    return [f"{c.action} {c.address}" for c in review.changes
+            if c.address not in step.purpose or (c.action in ("delete", "replace") and c.address not in step.removes)]
+
+
+def cmd_offboard(args: argparse.Namespace, console) -> int:  # noqa: C901 - one step's sequence, said in order
+    from ...engine import answers as answers_mod
+    from ...engine import pipeline as pl
+    from ...engine.aws import verify
+    from ...engine.aws.expected import Check
+    from ...engine.lifecycle import holdings, offboard, rotation
+    from ...engine.lifecycle.status import iam_client
+    from ...engine.runlog import RunLog
+    from ...engine.terraform import keyslots, locks
+    from ...engine.terraform.events import TerraformFailed
+    from ..backend import init_workspace
+    from ..gate import show
+    from ..replay import _apply_reporting_progress
+
+    loaded = answers_mod.load(args.answers)
+    ws = answers_mod.workspace_dir(loaded, args.answers, args.workspace)
+    total = 5
+    with contextlib.ExitStack() as stack:
+        extra_env: dict[str, str | None] = {}
+        if args.sandbox:
+            from ...engine.aws import sandbox_service
+            from ...engine.aws.sandbox import isolated_environ
+            from ..replay import sandbox_line
+
+            running = sandbox_service.required()
+            loaded = pl.with_endpoint(loaded, running.endpoint)
+            extra_env = stack.enter_context(isolated_environ())
+            console.say(sandbox_line(running))
+        pipeline = pl.Pipeline(loaded, ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir,
+                               lock_timeout=args.lock_timeout, extra_env=extra_env, sandbox=args.sandbox)
+        pipeline.check()
+        identity = pipeline.preflight()
+        if edited := pipeline.edited_files():
+            console.error(f"workspace files were edited by hand since tfiam wrote them ({', '.join(edited)}); "
+                          f"{command('tfiam', 'replay', args.answers)} asks about them first. Nothing was changed.")
+            return Exit.REFUSED
+        neutral = pipeline.key_slots()
+        pipeline.prepare()
+        console.attach_log(stack.enter_context(contextlib.closing(RunLog(ws, "offboard"))))
+        console.step(1, total, f"answers {shown(args.answers)}: user {loaded.user.name}; acting as {identity}")
+        if (stop := init_workspace(pipeline, console, auto_approve=args.auto_approve, step=(2, total))) is not None:
+            return stop
+        for line in pipeline.recover().lines():
+            console.say(line)
+        state = pipeline.runner.state_pull()
+        provider = loaded.provider
+        iam = iam_client(provider.region, provider.profile, provider.endpoint, pl.explicit_credentials(extra_env))
+        user = loaded.user.name
+        if not any(r.get("type") == "aws_iam_user" for r in state.get("resources", [])) or not rotation.user_exists(
+                iam, user):
+            console.error(f"{user} is not applied from this workspace, so tfiam does not offboard it; "
+                          f"{command('tfiam', 'status', args.answers)} says where it stands. Nothing was changed.")
+            return Exit.REFUSED
+        facts = offboard.read_facts(iam, user, state)
+        now = dt.datetime.now(dt.UTC)
+        console.step(3, total, f"where {user} stands")
+        for line in offboard.where(facts, now):
+            console.say(line)
+        try:
+            step = offboard.next_step(facts, loaded, now=now, actor=identity, answers_path=args.answers,
+                                      observe=args.observe, cancel=args.cancel, rotation=keyslots.record_of(state))
+        except offboard.Refusal as exc:
+            console.error(f"{exc}. Nothing was changed.")
+            return Exit.REFUSED
+        console.say(f"This step ({step.name}): {step.doing}.")
+        found = holdings.listed(iam, user) if step.destroy else None
+        if found is not None and (held := found.lines()):
+            console.say(f"{user} also holds what Terraform does not manage; it is removed first:")
+            for line in held:
+                console.say(line)
+        applied = tried = False
+        before = state
+        try:
+            if not step.destroy:
+                pipeline.set_key_slots(step.slots)
+                pipeline.prepare()
+            console.step(4, total, f"terraform plan ({step.name})")
+            stack.callback(pipeline.discard_plan)
+            try:
+                run_step(pipeline.plan(destroy=step.destroy), console)
+            except TerraformFailed as exc:
+                if locks.lock_from_failure(exc) is None:
+                    raise
+                console.error(locks.explain_lock(exc, args.answers) or str(exc))
+                console.error("another run holds the state lock; nothing was changed")
+                return Exit.REFUSED
+            summary = pipeline.summary
+            assert summary is not None
+            show(pipeline.review, summary.headline(), summary.changes, console)
+            if beyond := _beyond(pipeline.review, step):
+                console.error(f"the plan also changes what this step does not ({'; '.join(beyond)}): the answers "
+                              f"changed since the last replay. Run {command('tfiam', 'replay', args.answers)} "
+                              "first, then this again. Nothing was applied.")
+                return Exit.REFUSED
+            if not _approved(step, pipeline.review, args, console, user):
+                console.say("Not applied.")
+                return Exit.REFUSED
+            if found is not None:
+                holdings.remove(iam, user, found, console.say)
+            if summary.has_changes:
+                console.step(5, total, f"terraform apply ({step.name}: the plan above, nothing else)")
+                tried = True
+                _apply_reporting_progress(pipeline, console)
+            applied = True
+        finally:
+            if not applied and not step.destroy:
+                pipeline.set_key_slots(None if tried else neutral)
+                pipeline.prepare()
+        if step.destroy:
+            archive = _archive(ws, args.answers, user, before, pipeline.runner.state_pull(), found)
+            gone = not rotation.user_exists(iam, user)
+            console.say(verify.format_checklist([Check(f"user {user} deleted", gone, "gone" if gone else "still there")]))
+            console.say(f"The answers, the final state and what was removed are kept in {shown(archive)}.")
+            return Exit.OK if gone else Exit.VERIFY_FAILED
+        pipeline.set_key_slots(None)  # verify what the state now says (disabled, or enabled again)
+        checks = pipeline.verify() + offboard.check_applied(offboard.read_facts(iam, user, pipeline.runner.state_pull()),
+                                                            step)
+        console.say(verify.format_checklist(checks))
+        if not verify.all_ok(checks):
+            console.error("verification failed: the account does not match the step (see [FAIL] above)")
+            return Exit.VERIFY_FAILED
+        console.say(_next_hint(step, args.answers))
+    return Exit.OK
+
+
+def _next_hint(step, answers_path: str) -> str:
+    if step.name == "disable":
+        record = step.slots.offboarding or {}
+        days = int(record.get("observe_seconds") or 0) // 86400
+        return (f"Next: after the observation window ({days} days), {command('tfiam', 'offboard', answers_path)} "
+                f"deletes the user if nothing was used since. Until then "
+                f"{command('tfiam', 'offboard', answers_path, '--cancel')} brings it back.")
+    return "The offboarding is cancelled: the user is enabled again."
+
+
+def _archive(ws: Path, answers_path: str, user: str, before: dict, after: dict, found) -> Path:
+    """The record of a deleted user: the answers, the last state with the user in it, the
+    state after, and what was removed besides (workspace/.tfiam/archive/USER-TIME/)."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = ws / ".tfiam" / "archive" / f"{user}-{stamp}"
+    folder.mkdir(parents=True, mode=0o700)
+    shutil.copyfile(answers_path, folder / "answers.yaml")
+    removed = [f"{r['type']}.{r['name']}" for r in before.get("resources", []) if r.get("mode") == "managed"]
+    files = {"state-before.json": before, "state-after.json": after,
+             "summary.json": {"user": user, "deleted_at": stamp, "terraform_removed": removed,
+                              "also_removed": found.to_json() if found is not None else {}}}
+    for name, data in files.items():
+        path = folder / name
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    return folder
