@@ -112,3 +112,18 @@ def test_the_readme_day_two_tour(tmp_path, empty_gnupghome, tf_plugin_dir, backg
     during = run_tfiam("status", answers, "--sandbox")
     assert during.returncode == Exit.NEEDS_ATTENTION and "rotation-in-progress" in during.stdout, during.stdout
     assert "under way: started at" in during.stdout
+
+    # The tour ends with an offboarding: refused while the rotation is under way...
+    early = run_tfiam("offboard", answers, "--sandbox", "--auto-approve", "--plugin-dir", tf_plugin_dir)
+    assert early.returncode == Exit.REFUSED and "rotation of ci-bot is under way" in early.stderr, early.stderr
+    back = run_tfiam("rotate", answers, "--sandbox", "--rollback", "--auto-approve", "--allow-destroy",
+                     "--plugin-dir", tf_plugin_dir)
+    assert back.returncode == Exit.OK, back.stdout + back.stderr
+    # ...then disable and, with the window at 0s and nothing used since, delete.
+    off = run_tfiam("offboard", answers, "--sandbox", "--auto-approve", "--observe", "0s", "--plugin-dir", tf_plugin_dir)
+    assert off.returncode == Exit.OK, off.stdout + off.stderr
+    disabled = run_tfiam("status", answers, "--sandbox")
+    assert disabled.returncode == Exit.NEEDS_ATTENTION and "offboarding" in disabled.stdout, disabled.stdout
+    gone = run_tfiam("offboard", answers, "--sandbox", "--auto-approve", "--allow-destroy", "--plugin-dir", tf_plugin_dir)
+    assert gone.returncode == Exit.OK, gone.stdout + gone.stderr
+    assert "[ok] user ci-bot deleted" in gone.stdout

@@ -95,7 +95,7 @@ def cmd_rotate(args: argparse.Namespace, console) -> int:
     from ...engine.lifecycle import rotation
     from ...engine.lifecycle.status import iam_client
     from ...engine.runlog import RunLog
-    from ...engine.terraform import locks
+    from ...engine.terraform import keyslots, locks
     from ...engine.terraform.events import TerraformFailed
     from ..backend import init_workspace
     from ..gate import show
@@ -143,6 +143,11 @@ def cmd_rotate(args: argparse.Namespace, console) -> int:
                 iam, loaded.user.name):
             console.error(f"{loaded.user.name} is not applied from this workspace yet; run "
                           f"{command('tfiam', 'replay', args.answers)} first. Nothing was changed.")
+            return Exit.REFUSED
+        if keyslots.offboard_record_of(state) is not None:
+            console.error(f"{loaded.user.name} is disabled (tfiam offboard), so its keys are not rotated; "
+                          f"{command('tfiam', 'offboard', args.answers, '--cancel')} enables it again. "
+                          "Nothing was changed.")
             return Exit.REFUSED
         facts = rotation.read_facts(iam, loaded.user.name, state)
         now = dt.datetime.now(dt.UTC)

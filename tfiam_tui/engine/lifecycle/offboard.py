@@ -113,10 +113,13 @@ def next_step(facts: Facts, answers: Answers, *, now: dt.datetime, actor: str, a
         if rotation is not None and rotation.get("phase") in ("started", "cut-over"):
             raise Refusal(f"a key rotation of {facts.user} is under way; finish or roll it back first "
                           f"({command('tfiam', 'rotate', answers_path)}), then offboard")
-        return _disable(facts, answers, now, actor, DEFAULT_OBSERVE if observe is None else observe, answers_path)
-    if cancel:
-        return _cancel(facts, answers)
-    return _delete(facts, now, observe, answers_path)
+        step = _disable(facts, answers, now, actor, DEFAULT_OBSERVE if observe is None else observe, answers_path)
+    elif cancel:
+        step = _cancel(facts, answers)
+    else:
+        return _delete(facts, now, observe, answers_path)
+    step.slots.record = rotation  # the rotation's record (its history) stays as it is
+    return step
 
 
 def _disable(facts: Facts, answers: Answers, now: dt.datetime, actor: str, observe: dt.timedelta,
