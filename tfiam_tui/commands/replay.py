@@ -253,8 +253,8 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
             return Exit.VERIFY_FAILED
         outputs = pipeline.outputs() if loaded.authentication.access_key or loaded.authentication.console else {}
         if outputs and not (outputs.get("access_key_encrypted_secret") or outputs.get("login_profile_encrypted_password")):
-            console.say("Done. The access key and console password were adopted as they are: their secrets stay "
-                        "with whoever holds them, and there is nothing new to hand over.")
+            console.say("Done. The secrets were adopted as they are (tfiam adopt): they stay with whoever holds them, "
+                        "none is in the state, and there is nothing new to hand over.")
         elif outputs:
             console.say(
                 f"Done. The secret is in the state only as PGP ciphertext. To hand it over:\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ...engine.exitcodes import Exit
 from ...engine.text import command, shown
-from ..common import path_arg
+from ..common import UsageError, path_arg
 
 
 def register(subparsers, tf_options) -> None:
@@ -32,20 +32,18 @@ def register(subparsers, tf_options) -> None:
     p.set_defaults(func=cmd_adopt)
 
 
-def _refuse_input(field: str, message: str):
-    from ...engine.answers import AnswersError, Problem
-
-    return AnswersError([Problem(field=field, message=message)])
+class _NotThere(Exception):
+    """The user to adopt does not exist (exit 3, nothing written)."""
 
 
 def _answers_target(path: str) -> Path:
     """The answers file to write: new, in a folder that exists.  Raises AnswersError."""
     target = Path(path).expanduser()
     if target.exists() or target.is_symlink():
-        raise _refuse_input("--save", f"{shown(path)} already exists; adopt writes a new answers file and never "
-                                      "overwrites one. Choose another name, or remove it first")
+        raise UsageError("--save", f"{shown(path)} already exists; adopt writes a new answers file and never "
+                                   "overwrites one. Choose another name, or remove it first")
     if not target.resolve().parent.is_dir():
-        raise _refuse_input("--save", f"the folder of {shown(path)} does not exist")
+        raise UsageError("--save", f"the folder of {shown(path)} does not exist")
     return target.resolve()
 
 
@@ -71,8 +69,8 @@ def _read(args, endpoint: str | None, region: str, console):
         return adoption.read_user(iam, args.user_name)
     except adoption.UserNotFound:
         where = f"the account at {endpoint}" if endpoint else "the account"
-        raise _refuse_input("USER_NAME", f"there is no IAM user named {shown(args.user_name)} in {where} (GetUser: "
-                                         "NoSuchEntity); check the name (aws iam list-users) and the profile") from None
+        raise _NotThere(f"there is no IAM user named {shown(args.user_name)} in {where} (GetUser: NoSuchEntity); "
+                        "check the name (aws iam list-users) and the profile. Nothing was written") from None
     except (ClientError, BotoCoreError) as exc:
         raise PreflightError(f"cannot read the user {shown(args.user_name)}: {error_text(exc)}") from None
 
@@ -83,9 +81,9 @@ def _answers(args, found, *, region: str, endpoint: str | None, target: Path, ws
 
     secrets = bool(found.keys) or found.login is not None
     if secrets and not args.pgp_key:
-        raise _refuse_input("--pgp-key", f"is required: {found.name} has access keys or a console password, and "
-                                         "every secret tfiam makes later (a rotation's new key) is encrypted to "
-                                         "your PGP key. The adopted secrets themselves stay where they are")
+        raise UsageError("--pgp-key", f"is required: {found.name} has access keys or a console password, and every "
+                                      "secret tfiam makes later (a rotation's new key) is encrypted to your PGP key. "
+                                      "The adopted secrets themselves stay where they are")
     data = adoption.answers_data(found, region=region, profile=None if args.sandbox else args.profile,
                                  endpoint=None if args.sandbox else endpoint, pgp_key=args.pgp_key,
                                  workspace=_workspace_field(ws, target.parent))
@@ -94,7 +92,10 @@ def _answers(args, found, *, region: str, endpoint: str | None, target: Path, ws
     except answers_mod.AnswersError as exc:
         problems = [answers_mod.Problem(field=p.field, message=f"as {found.name} is in AWS: {p.message}")
                     for p in exc.problems]
-        raise answers_mod.AnswersError(problems) from None
+        problems.append(answers_mod.Problem(field="", message=(
+            f"tfiam adopts a user only as it is, and these answers would not be valid: change {found.name} in IAM "
+            "so that it fits (the rule above says how), then run tfiam adopt again")))
+        raise answers_mod.AnswersError(problems, source=f"tfiam adopt {found.name}") from None
 
 
 def cmd_adopt(args: argparse.Namespace, console) -> int:
@@ -120,7 +121,11 @@ def cmd_adopt(args: argparse.Namespace, console) -> int:
             endpoint = running.endpoint
             extra_env = stack.enter_context(isolated_environ())
             console.say(sandbox_line(running))
-        found = _read(args, endpoint, region, console)
+        try:
+            found = _read(args, endpoint, region, console)
+        except _NotThere as exc:
+            console.error(str(exc))
+            return Exit.INVALID_ANSWERS
         if refused := adoption.refusals(found):
             for line in refused:
                 console.error(f"{line}. Nothing was written.")
