@@ -51,6 +51,7 @@ ARGV = {
     "status": ["status", "answers.yaml"],
     "rotate": ["rotate", "answers.yaml"],
     "sandbox": ["sandbox", "status"],
+    "adopt": ["adopt", "some-user", "--save", "adopted.yaml"],
 }
 
 
