@@ -212,3 +212,21 @@ def test_refusals_write_nothing(tmp_path, moto_endpoint, gnupghome):
     _nothing_written(tmp_path, "taken.yaml", "theirs")
     _nothing_written(foreign, "main.tf")
     assert client.list_access_keys(UserName=plain)["AccessKeyMetadata"][0]["Status"] == "Active"  # IAM untouched
+
+
+def test_a_user_with_grants_the_linter_refuses_is_described_and_replay_stops_before_terraform(
+    tmp_path, moto_endpoint, gnupghome, tf_plugin_dir
+):
+    name = unique_name("adoptadm")
+    client = iam(moto_endpoint)
+    client.create_user(UserName=name)
+    client.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    answers = tmp_path / "admin.yaml"
+    adopted = _run("adopt", name, "--save", str(answers), "--endpoint", moto_endpoint, tf_plugin_dir=tf_plugin_dir)
+    assert adopted.returncode == Exit.OK, adopted.stderr
+    assert "TFIAM004" in adopted.stdout and "tfiam replay stops on them (exit 10)" in adopted.stdout
+    replay = _run("replay", str(answers), "--auto-approve", tf_plugin_dir=tf_plugin_dir)
+    assert replay.returncode == Exit.LINT_FAILED, replay.stdout + replay.stderr
+    assert not (tmp_path / f"tfiam-{name}" / "terraform.tfstate").exists()
+    attached = client.list_attached_user_policies(UserName=name)["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AdministratorAccess"]  # IAM untouched

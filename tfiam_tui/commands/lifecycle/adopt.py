@@ -55,7 +55,7 @@ def _workspace_field(ws: Path, answers_dir: Path) -> str:
         return str(ws)
 
 
-def _read(args, endpoint: str | None, region: str, console):
+def _read(args, endpoint: str | None, region: str):
     """The user as IAM holds it (a refusal raised, with nothing written)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -122,7 +122,7 @@ def cmd_adopt(args: argparse.Namespace, console) -> int:
             extra_env = stack.enter_context(isolated_environ())
             console.say(sandbox_line(running))
         try:
-            found = _read(args, endpoint, region, console)
+            found = _read(args, endpoint, region)
         except _NotThere as exc:
             console.error(str(exc))
             return Exit.INVALID_ANSWERS
@@ -144,7 +144,21 @@ def cmd_adopt(args: argparse.Namespace, console) -> int:
         result = pipeline.prepare()
         answers_mod.save(loaded, target)
         _report(found, identity, target, ws, len(result.changed), console)
+        _lint_ahead(loaded, target, console)
     return Exit.OK
+
+
+def _lint_ahead(loaded, target: Path, console) -> None:
+    """The linter's errors stop every replay; say so now, while nothing has changed."""
+    from ...engine import policy as lint_mod
+
+    findings = lint_mod.lint(loaded)
+    if not lint_mod.fails(findings):
+        return
+    console.say(lint_mod.format_text(findings, source=f"lint {shown(target)}", severities=("error",)))
+    console.say("warning: the user as it is has grants the linter refuses, so tfiam replay stops on them (exit 10) "
+                "and imports nothing. Change the answers first (the replay then changes the user to match), or "
+                "leave this user outside tfiam.")
 
 
 def _report(found, identity: str, target: Path, ws: Path, written: int, console) -> None:
