@@ -40,6 +40,8 @@ def _console_made_user(client, name: str) -> dict:
     client.add_user_to_group(GroupName=group, UserName=name)
     client.attach_user_policy(UserName=name, PolicyArn=S3_READ)
     client.create_login_profile(UserName=name, Password=PASSWORD, PasswordResetRequired=False)
+    mfa = client.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]["SerialNumber"]
+    client.enable_mfa_device(UserName=name, SerialNumber=mfa, AuthenticationCode1="123456", AuthenticationCode2="654321")
     return {"user_id": user["UserId"], "group": group, "other": other, "boundary": boundary,
             "key": key["AccessKeyId"], "secret": key["SecretAccessKey"], **_as_iam_has_it(client, name, group)}
 
@@ -52,6 +54,7 @@ def _as_iam_has_it(client, name: str, group: str) -> dict:
         "policies": [p["PolicyArn"] for p in client.list_attached_user_policies(UserName=name)["AttachedPolicies"]],
         "members": sorted(u["UserName"] for u in client.get_group(GroupName=group)["Users"]),
         "path": client.get_user(UserName=name)["User"]["Path"],
+        "mfa": [d["SerialNumber"] for d in client.list_mfa_devices(UserName=name)["MFADevices"]],
     }
 
 
@@ -73,6 +76,7 @@ def test_a_console_made_user_is_adopted_imported_and_left_exactly_as_it_was(
                    "--pgp-key", "op@example.com", tf_plugin_dir=tf_plugin_dir)
     assert adopted.returncode == Exit.OK, adopted.stdout + adopted.stderr
     assert "Nothing in IAM was changed" in adopted.stdout and f"tfiam replay {answers}" in adopted.stdout
+    assert "has 1 MFA device(s)" in adopted.stdout and "leaves them as they are" in adopted.stdout
     data = yaml.safe_load(answers.read_text())
     assert data["user"] == {"name": name, "path": "/engineering/", "tags": before["tags"],
                             "permissions_boundary": before["boundary"], "force_destroy": False}
@@ -230,3 +234,23 @@ def test_a_user_with_grants_the_linter_refuses_is_described_and_replay_stops_bef
     assert not (tmp_path / f"tfiam-{name}" / "terraform.tfstate").exists()
     attached = client.list_attached_user_policies(UserName=name)["AttachedPolicies"]
     assert [p["PolicyName"] for p in attached] == ["AdministratorAccess"]  # IAM untouched
+
+
+def test_an_adoption_record_edited_to_plant_hcl_is_refused(tmp_path, moto_endpoint, gnupghome):
+    """The record is read back on every run and its addresses are written as HCL: only the
+    module's own addresses pass."""
+    plain = unique_name("planted")
+    iam(moto_endpoint).create_user(UserName=plain)
+    base = ("--endpoint", moto_endpoint, "--pgp-key", "op@example.com")
+    done = _run("adopt", plain, "--save", str(tmp_path / "a.yaml"), *base)
+    assert done.returncode == Exit.OK, done.stderr
+    ws = tmp_path / f"tfiam-{plain}"
+    record = ws / ".tfiam" / "adoption.json"
+    data = json.loads(record.read_text())
+    data["imports"][0]["to"] += '\n}\nresource "aws_iam_user" "planted" {\n  name = "planted"'
+    record.write_text(json.dumps(data))
+    imports = (ws / "imports.tf").read_text()
+    planted = _run("replay", str(tmp_path / "a.yaml"), "--auto-approve")
+    assert planted.returncode == Exit.INVALID_ANSWERS, planted.stdout + planted.stderr
+    assert "is not tfiam's adoption record (not an address tfiam imports" in planted.stderr
+    assert (ws / "imports.tf").read_text() == imports and "planted" not in imports

@@ -110,17 +110,7 @@ def cmd_adopt(args: argparse.Namespace, console) -> int:
     # A folder that is not ours is refused before AWS is asked anything.
     workspace.check_target(ws, workspace.Owner(workspace.ownership.IAM_USER, args.user_name))
     with contextlib.ExitStack() as stack:
-        endpoint = args.endpoint
-        extra_env: dict[str, str | None] = {}
-        if args.sandbox:
-            from ...engine.aws import sandbox_service
-            from ...engine.aws.sandbox import isolated_environ
-            from ..replay import sandbox_line
-
-            running = sandbox_service.required()
-            endpoint = running.endpoint
-            extra_env = stack.enter_context(isolated_environ())
-            console.say(sandbox_line(running))
+        endpoint, extra_env = _sandbox(stack, console) if args.sandbox else (args.endpoint, {})
         try:
             found = _read(args, endpoint, region)
         except _NotThere as exc:
@@ -131,14 +121,14 @@ def cmd_adopt(args: argparse.Namespace, console) -> int:
                 console.error(f"{line}. Nothing was written.")
             return Exit.REFUSED
         loaded = _answers(args, found, region=region, endpoint=endpoint, target=target, ws=ws)
-        run_answers = pl.with_endpoint(loaded, endpoint) if args.sandbox and endpoint else loaded
+        run_answers = pl.with_endpoint(loaded, endpoint) if args.sandbox else loaded
         pipeline = pl.Pipeline(run_answers, ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir,
                                extra_env=extra_env, sandbox=args.sandbox)
         pipeline.adoption = adoption.adoption(found)
         pipeline.check()
         if pipeline.state_holds(adoption.user_address()):
-            console.error(f"{ws} already manages {found.name} (its state holds the user); nothing to adopt. "
-                          f"Use {command('tfiam', 'replay', target)}. Nothing was written.")
+            console.error(f"{shown(ws)} already manages {found.name} (its state holds the user); nothing to adopt: "
+                          "tfiam replay the answers file of that workspace. Nothing was written.")
             return Exit.REFUSED
         identity = pipeline.preflight()
         result = pipeline.prepare()
@@ -159,6 +149,18 @@ def _lint_ahead(loaded, target: Path, console) -> None:
     console.say("warning: the user as it is has grants the linter refuses, so tfiam replay stops on them (exit 10) "
                 "and imports nothing. Change the answers first (the replay then changes the user to match), or "
                 "leave this user outside tfiam.")
+
+
+def _sandbox(stack: contextlib.ExitStack, console) -> tuple[str, dict[str, str | None]]:
+    """The running sandbox's endpoint, and this process isolated from the operator's AWS auth."""
+    from ...engine.aws import sandbox_service
+    from ...engine.aws.sandbox import isolated_environ
+    from ..replay import sandbox_line
+
+    running = sandbox_service.required()
+    extra_env = stack.enter_context(isolated_environ())
+    console.say(sandbox_line(running))
+    return running.endpoint, extra_env
 
 
 def _report(found, identity: str, target: Path, ws: Path, written: int, console) -> None:

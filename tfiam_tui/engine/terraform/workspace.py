@@ -33,6 +33,11 @@ MODULE_DIR = "modules/iam-user"
 IMPORTS_TF = "imports.tf"
 ADOPTION = ".tfiam/adoption.json"
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+# The only addresses an import block may name: the module's own resources (a policy ARN as
+# the answers' rules allow it).  An address is HCL, not a string, so nothing else is written.
+_IMPORTABLE = re.compile(r'module\.iam_user\.(aws_iam_user\.this|aws_iam_user_group_membership\.this\[0\]'
+                         r'|aws_iam_user_login_profile\.this\[0\]|aws_iam_access_key\.this\["[ab]"\]'
+                         r'|aws_iam_user_policy_attachment\.this\["arn:[A-Za-z0-9+=,.@_/:-]+"\])')
 
 
 def tfvars(answers: Answers, pgp_key_b64: str | None, keys: KeySlots | None = None) -> dict:
@@ -132,6 +137,12 @@ class Adoption:
     user: str
     imports: tuple[tuple[str, str], ...]  # (resource address, import id)
     key_slots: tuple[tuple[str, str], ...] = ()  # (slot, "Active" | "Inactive")
+
+    def __post_init__(self) -> None:
+        if bad := [to for to, _ident in self.imports if not _IMPORTABLE.fullmatch(to)]:
+            raise ValueError(f"not an address tfiam imports: {bad[0]!r}")
+        if bad := [f"{k}={v}" for k, v in self.key_slots if k not in keyslots.SLOTS or v not in ("Active", "Inactive")]:
+            raise ValueError(f"not a key slot: {bad[0]!r}")
 
     def pending(self, held: set[str]) -> list[tuple[str, str]]:
         return [(to, ident) for to, ident in self.imports if to not in held]
