@@ -239,7 +239,7 @@ def test_a_user_with_grants_the_linter_refuses_is_described_and_replay_stops_bef
 def test_an_adoption_record_edited_to_plant_hcl_is_refused(tmp_path, moto_endpoint, gnupghome):
     """The record is read back on every run and its addresses are written as HCL: only the
     module's own addresses pass."""
-    plain = unique_name("planted")
+    plain = unique_name("plant")
     iam(moto_endpoint).create_user(UserName=plain)
     base = ("--endpoint", moto_endpoint, "--pgp-key", "op@example.com")
     done = _run("adopt", plain, "--save", str(tmp_path / "a.yaml"), *base)
@@ -253,4 +253,4 @@ def test_an_adoption_record_edited_to_plant_hcl_is_refused(tmp_path, moto_endpoi
     planted = _run("replay", str(tmp_path / "a.yaml"), "--auto-approve")
     assert planted.returncode == Exit.INVALID_ANSWERS, planted.stdout + planted.stderr
     assert "is not tfiam's adoption record (not an address tfiam imports" in planted.stderr
-    assert (ws / "imports.tf").read_text() == imports and "planted" not in imports
+    assert (ws / "imports.tf").read_text() == imports and "resource" not in imports
