@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..text import command, shell_quote
+from ..text import shell_quote
 from .clients import paged
 
 KEY = "access key"
@@ -56,8 +56,7 @@ class Orphan:
             adopt = f"terraform -chdir={chdir} import {shell_quote(address)} {self.user}"
         return (f"{self.kind} {self.ident} of {self.user} exists in AWS but not in this workspace's state, and "
                 f"was not made by an interrupted tfiam apply (created {self.created:%Y-%m-%d %H:%M:%S %Z}); "
-                f"left as it is. Remove it: {remove}; or import it into this workspace: {adopt} (a user made "
-                f"elsewhere with its keys and password: {command('tfiam', 'adopt', self.user, '--save', 'FILE')})")
+                f"left as it is. Remove it: {remove}; or adopt it: {adopt}")
 
 
 def find(iam: Any, user: str, *, keys_in_state: set[str], login_in_state: bool,
