@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,16 @@ def test_two_keys_one_inactive_adopted_into_both_slots_in_the_long_lived_sandbox
         assert "[FAIL]" not in replay.stdout
         keys = {k["AccessKeyId"]: k["Status"] for k in client.list_access_keys(UserName=name)["AccessKeyMetadata"]}
         assert keys == {old: "Inactive", new: "Active"}
+
+        # An import apply cut off after slot a: the state lacks slot b; the next replay imports
+        # just that one (its slot is kept from the record), and from then on the record is history.
+        ws = tmp_path / f"tfiam-{name}"
+        subprocess.run(["terraform", f"-chdir={ws}", "state", "rm", 'module.iam_user.aws_iam_access_key.this["b"]'],
+                       check=True, capture_output=True, timeout=300)
+        resumed = _run("replay", str(answers), "--sandbox", "--auto-approve", tf_plugin_dir=tf_plugin_dir)
+        assert resumed.returncode == Exit.OK, resumed.stdout + resumed.stderr
+        assert "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy." in resumed.stdout, resumed.stdout
+        assert json.loads((ws / ".tfiam" / "adoption.json").read_text())["imported"] is False  # written before the apply
         status = _run("status", str(answers), "--sandbox", "--format", "json")
         [user] = json.loads(status.stdout)["users"]
         assert {k["id"]: k["managed"] for k in user["keys"]} == {old: True, new: True}

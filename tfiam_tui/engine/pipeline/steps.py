@@ -150,10 +150,12 @@ class Pipeline:
                 raise preflight.PreflightError(f"cannot read the workspace's state to keep its access keys: {why}") from None
             self._held = statefile.addresses(state)
             self._key_slots = keyslots.from_state(state, wanted=self.answers.authentication.access_key)
-            if self.adoption and self.adoption.key_slots and self.answers.authentication.access_key \
-                    and not keyslots.state_keys(state):
-                # Adopted keys before their import: the slots they are imported into.
-                self._key_slots = keyslots.KeySlots(dict(self.adoption.key_slots), self._key_slots.record)
+            waiting = self.adoption.waiting_slots(self._held) if self.adoption else {}
+            if waiting and self.answers.authentication.access_key:
+                # Adopted keys not imported yet: the slots they are imported into, beside any the
+                # state holds (an import apply cut off half-way).
+                slots = dict(self._key_slots.slots) if keyslots.state_keys(state) else {}
+                self._key_slots = keyslots.KeySlots({**slots, **waiting}, self._key_slots.record)
         return self._key_slots
 
     def state_holds(self, address: str) -> bool:

@@ -137,6 +137,9 @@ class Adoption:
     user: str
     imports: tuple[tuple[str, str], ...]  # (resource address, import id)
     key_slots: tuple[tuple[str, str], ...] = ()  # (slot, "Active" | "Inactive")
+    # Once the state held everything, the record is history: a key a rotation removed later
+    # is not imported again.
+    done: bool = False
 
     def __post_init__(self) -> None:
         if bad := [to for to, _ident in self.imports if not _IMPORTABLE.fullmatch(to)]:
@@ -145,11 +148,16 @@ class Adoption:
             raise ValueError(f"not a key slot: {bad[0]!r}")
 
     def pending(self, held: set[str]) -> list[tuple[str, str]]:
-        return [(to, ident) for to, ident in self.imports if to not in held]
+        return [] if self.done else [(to, ident) for to, ident in self.imports if to not in held]
+
+    def waiting_slots(self, held: set[str]) -> dict[str, str]:
+        """The adopted keys' slots not imported yet (an import apply cut off half-way)."""
+        pending = {to for to, _ident in self.pending(held)}
+        return {slot: status for slot, status in self.key_slots if keyslots.address(slot) in pending}
 
     def files(self, held: set[str]) -> dict[str, bytes]:
         data = {"format": 1, "user": self.user, "imports": [{"to": to, "id": ident} for to, ident in self.imports],
-                "key_slots": dict(self.key_slots)}
+                "key_slots": dict(self.key_slots), "imported": not self.pending(held)}
         return {ADOPTION: (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
                 IMPORTS_TF: self._imports_tf(self.pending(held)).encode("utf-8")}
 
@@ -168,7 +176,7 @@ def read_adoption(path: Path) -> Adoption | None:
     try:
         data = json.loads((Path(path) / ADOPTION).read_text(encoding="utf-8"))
         return Adoption(str(data["user"]), tuple((str(i["to"]), str(i["id"])) for i in data["imports"]),
-                        tuple((str(k), str(v)) for k, v in data.get("key_slots", {}).items()))
+                        tuple((str(k), str(v)) for k, v in data.get("key_slots", {}).items()), data.get("imported") is True)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as exc:
