@@ -58,6 +58,7 @@ def fake_workspace(tmp_path: Path) -> Path:
     ["wizard"],
     ["ask"],
     ["unlock", ANSWERS],
+    ["adopt", "someone", "--save", "adopted.yaml", "--sandbox"],
 ], ids=lambda argv: argv[0])
 def test_a_workspace_name_over_255_bytes_is_a_usage_error(tmp_path, argv, name):
     result = _run(*argv, "--workspace", str(tmp_path / name / "ws"), cwd=tmp_path)
@@ -85,6 +86,7 @@ def test_a_whole_path_over_path_max_is_a_usage_error(tmp_path):
     ["decrypt", "--output"],
     ["decrypt", "--passphrase-file"],
     ["wizard", "--answers"],
+    ["adopt", "someone", "--save"],
     ["replay"],  # the answers file itself
 ], ids=lambda argv: " ".join(a for a in argv if a.startswith("-") or a in ("replay",)))
 def test_a_nul_byte_in_a_path_is_a_usage_error(tmp_path, capsys, argv, monkeypatch):

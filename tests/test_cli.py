@@ -52,6 +52,7 @@ ARGV = {
     "rotate": ["rotate", "answers.yaml"],
     "offboard": ["offboard", "answers.yaml"],
     "sandbox": ["sandbox", "status"],
+    "adopt": ["adopt", "some-user", "--save", "adopted.yaml"],
 }
 
 

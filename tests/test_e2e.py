@@ -415,6 +415,7 @@ def test_names_already_taken_in_the_account_stop_before_apply_and_adopting_them_
     assert f"the user '{name}' already exists in the account" in refused.stderr
     assert f"the group '{group}' already exists in the account" in refused.stderr
     assert "Nothing was applied" in refused.stderr
+    assert f"tfiam adopt {name} --save adopted-{name}.yaml" in refused.stderr  # the way to keep the user as it is
     assert "terraform apply" not in refused.stdout  # never started
     # Nothing was half-created and no applicable plan is left behind.
     assert policy not in {p["PolicyName"] for p in client.list_policies(Scope="Local")["Policies"]}

@@ -135,7 +135,7 @@ COMMAND_MODULES: list[str] = ["tfiam_tui.commands.replay", "tfiam_tui.commands.v
                               "tfiam_tui.commands.backend", "tfiam_tui.commands.unlock",
                               "tfiam_tui.commands.ask", "tfiam_tui.commands.lifecycle.status",
                               "tfiam_tui.commands.lifecycle.rotate", "tfiam_tui.commands.lifecycle.offboard",
-                              "tfiam_tui.commands.lifecycle.sandbox"]
+                              "tfiam_tui.commands.lifecycle.sandbox", "tfiam_tui.commands.lifecycle.adopt"]
 
 
 # The engine's error classes, by module: looked up only when an error is being matched.

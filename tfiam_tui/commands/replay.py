@@ -251,7 +251,11 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
         if not verify.all_ok(checks):
             console.error("verification failed: the account does not match the answers (see [FAIL] above)")
             return Exit.VERIFY_FAILED
-        if loaded.authentication.access_key or loaded.authentication.console:
+        outputs = pipeline.outputs() if loaded.authentication.access_key or loaded.authentication.console else {}
+        if outputs and not (outputs.get("access_key_encrypted_secret") or outputs.get("login_profile_encrypted_password")):
+            console.say("Done. The secrets were adopted as they are (tfiam adopt): they stay with whoever holds them, "
+                        "none is in the state, and there is nothing new to hand over.")
+        elif outputs:
             console.say(
                 f"Done. The secret is in the state only as PGP ciphertext. To hand it over:\n"
                 f"  {command('tfiam', 'decrypt', '--workspace', ws, '--format', 'credentials', '--output', 'FILE')}"

@@ -8,6 +8,7 @@ class Exit(IntEnum):
     ERROR = 1  # unexpected failure (a bug: please report it)
     USAGE = 2  # bad command line (argparse)
     INVALID_ANSWERS = 3  # the answers, the PGP key or the workspace folder is wrong (or not tfiam's); nothing written
+    #                     (tfiam adopt: no such user, or the user does not fit the answers' rules)
     TERRAFORM_FAILED = 4  # terraform init/plan/apply/output failed
     VERIFY_FAILED = 5  # apply succeeded, but a post-apply check against AWS failed
     REFUSED = 6  # not confirmed (declined, no terminal, a dangerous plan without --allow-destroy), plaintext to a non-terminal

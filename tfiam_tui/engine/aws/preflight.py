@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..answers import Answers
-from ..text import shell_quote
+from ..text import command, shell_quote
 from .clients import aws_session, error_text, paged
 from .expected import MFA_GROUP_SUFFIX
 
@@ -108,8 +108,15 @@ def format_conflicts(conflicts: Iterable[NameConflict], workspace_dir: Any) -> s
     conflicts = list(conflicts)
     lines = [f"{c}." for c in conflicts]
     lines.append("Nothing was applied: IAM would refuse to create them (EntityAlreadyExists) after "
-                 "making the rest. Either choose other names in the answers, or, if these are the ones "
-                 "you mean to manage here, adopt them into this workspace's state and plan again:")
+                 "making the rest. Either choose other names in the answers, or bring what exists under tfiam.")
+    for c in conflicts:
+        if c.kind == "user":
+            adopt = command("tfiam", "adopt", c.name, "--save", f"adopted-{c.name}.yaml")
+            lines.append(f"To manage the user {c.name!r} as it is (its keys, password, groups and policies "
+                         f"unchanged): {adopt} writes answers that describe it and a workspace that imports it; "
+                         "replay that file, then change the answers as you wish.")
+    lines.append("Or, if these answers are what you mean the existing ones to become, import them into this "
+                 "workspace's state and plan again:")
     lines += [f"  terraform -chdir={shell_quote(str(workspace_dir))} import {shell_quote(c.address)} "
               f"{shell_quote(c.import_id)}" for c in conflicts]
     return "\n".join(lines)

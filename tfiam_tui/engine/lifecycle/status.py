@@ -40,7 +40,7 @@ EXPIRY_WARNING_DAYS = 14
 NEEDS = {
     "not-applied": "the workspace has no state yet: run tfiam replay",
     "not-managed": "the user exists in AWS but no state of this workspace holds it (made elsewhere): replay "
-                   "refuses to take it over; adopting it comes with tfiam adopt",
+                   "refuses to take it over; tfiam adopt USER_NAME --save FILE brings it under tfiam as it is",
     "user-missing": "the user is in the state but not in AWS (deleted outside Terraform)",
     "drift": "AWS differs from the answers (a failed verification check)",
     "key-outside-tfiam": "an access key the workspace's state does not hold",

@@ -62,12 +62,21 @@ def chosen_key(outputs: dict, key_id: str | None = None) -> tuple[str, str] | No
     workspace has no key.  Raises secrets.DecryptError for a ``key_id`` it does not hold."""
     if key_id is None:
         newest = outputs.get("access_key_id")
-        return (newest, outputs["access_key_encrypted_secret"]) if newest else None
+        return (newest, _secret_of(newest, outputs.get("access_key_encrypted_secret"))) if newest else None
     held = {k.get("id"): k for k in (outputs.get("access_keys") or {}).values() if isinstance(k, dict)}
     if key_id not in held:
         have = ", ".join(sorted(str(k) for k in held if k)) or "none"
         raise secrets.DecryptError(f"this workspace holds no access key {key_id} (its keys: {have})")
-    return key_id, held[key_id]["encrypted_secret"]
+    return key_id, _secret_of(key_id, held[key_id].get("encrypted_secret"))
+
+
+def _secret_of(key_id: str, encrypted: str | None) -> str:
+    """A key imported by tfiam adopt has no secret in the state: its holder keeps it."""
+    if not encrypted:
+        raise secrets.DecryptError(f"access key {key_id} was adopted as it is (tfiam adopt), so its secret was "
+                                   "never in this workspace and there is nothing to decrypt; tfiam rotate makes "
+                                   "a new key whose secret is")
+    return encrypted
 
 
 def decrypt_credentials(

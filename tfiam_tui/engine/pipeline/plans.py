@@ -37,7 +37,9 @@ class PlanSummary:
     def headline(self) -> str:
         if not self.has_changes:
             return "No changes. The user and its permissions already match the answers."
-        return f"Plan: {self.add} to add, {self.change} to change, {self.remove} to destroy."
+        imports = sum(1 for action, _address in self.changes if action == "import")
+        brought = f"{imports} to import, " if imports else ""  # terraform's own wording (tfiam adopt)
+        return f"Plan: {brought}{self.add} to add, {self.change} to change, {self.remove} to destroy."
 
 
 class PlanChanged(Exception):

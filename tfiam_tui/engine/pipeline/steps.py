@@ -95,6 +95,8 @@ class Pipeline:
         self._outputs: dict | None = None  # `terraform output` since the last init/apply
         self._key_slots: keyslots.KeySlots | None = None  # read from the state once (key_slots())
         self._slots_from_step = False  # set by a lifecycle step, not read from the state
+        self.adoption: workspace.Adoption | None = workspace.read_adoption(workspace_dir)  # tfiam adopt's record
+        self._held: set[str] = set()  # the resource addresses the state holds (key_slots())
 
     # ------------------------------------------------------------------ steps
 
@@ -132,7 +134,9 @@ class Pipeline:
         return self._render()
 
     def _render(self) -> dict[str, bytes]:
-        return workspace.render(self.answers, self.pgp_key.provider_b64 if self.pgp_key else None, self.key_slots())
+        slots = self.key_slots()
+        adopted = None if self.adoption is None else (self.adoption, self._held)
+        return workspace.render(self.answers, self.pgp_key.provider_b64 if self.pgp_key else None, slots, adopted)
 
     def key_slots(self) -> keyslots.KeySlots:
         """The access key slots to write: as the state keeps them (a rotation's, on any
@@ -145,8 +149,20 @@ class Pipeline:
             except (OSError, ValueError, RuntimeError, BotoCoreError, ClientError) as exc:
                 why = error_text(exc) if isinstance(exc, BotoCoreError | ClientError) else str(exc)
                 raise preflight.PreflightError(f"cannot read the workspace's state to keep its access keys: {why}") from None
+            self._held = statefile.addresses(state)
             self._key_slots = keyslots.from_state(state, wanted=self.answers.authentication.access_key)
+            waiting = self.adoption.waiting_slots(self._held) if self.adoption else {}
+            if waiting and self.answers.authentication.access_key:
+                # Adopted keys not imported yet: the slots they are imported into, beside any the
+                # state holds (an import apply cut off half-way).
+                slots = dict(self._key_slots.slots) if keyslots.state_keys(state) else {}
+                self._key_slots = keyslots.KeySlots({**slots, **waiting}, self._key_slots.record)
         return self._key_slots
+
+    def state_holds(self, address: str) -> bool:
+        """Whether the workspace's state holds the resource at ``address`` (read once)."""
+        self.key_slots()
+        return address in self._held
 
     def _refresh_key_slots(self) -> None:
         """Just before planning, the slots as the state is now: another admin's rotation step
@@ -337,10 +353,13 @@ class Pipeline:
         waits for a consumer's: tfiam signs in only right after the key was made."""
         if self.key_slots().offboarding is not None:
             return "the user is disabled (tfiam offboard): its access keys are inactive"
+        outputs = self.outputs()
+        if outputs.get("access_key_id") and not outputs.get("access_key_encrypted_secret"):
+            return ("the key was adopted as it is, so its secret was never in this workspace "
+                    "(tfiam rotate replaces it with one that is)")
         record = self.key_slots().record or {}
         if record.get("phase") not in ("started", "cut-over"):
             return None
-        outputs = self.outputs()
         made = keyslots.made_at(outputs, str(outputs.get("access_key_id") or ""))
         if made is not None and datetime.now(UTC) - made <= keyslots.OWN_SIGN_IN:
             return None

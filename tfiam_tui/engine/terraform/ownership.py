@@ -184,7 +184,7 @@ def check(path: Path, owner: Owner, rendered: dict[str, bytes] | None = None) ->
             f"{path} is not empty ({shown}) and is not a tfiam workspace (no {MANIFEST}); tfiam writes "
             "only into a new or empty folder or a workspace it made, so nothing here is touched. Use a "
             f"new folder (workspace: in the answers file, or --workspace); to bring a user made elsewhere "
-            "under tfiam, use tfiam adopt (coming in a later version)")
+            "under tfiam, use tfiam adopt USER_NAME --save FILE (it writes a new workspace)")
     found = manifest_owner(path, manifest)
     if found is not None and (found.kind, found.name) != (owner.kind, owner.name):
         raise _refuse(

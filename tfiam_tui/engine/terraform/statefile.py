@@ -39,3 +39,17 @@ def read_state(answers: Answers, workspace: Path, credentials: tuple[str, str] |
     if state is None and before_init:
         return local_state(workspace)
     return state
+
+
+def addresses(state: dict[str, Any] | None) -> set[str]:
+    """The address of every managed resource instance the state holds, as a plan or an
+    ``import`` block names it (``module.m.type.name["key"]``, ``...[0]``)."""
+    found: set[str] = set()
+    for resource in (state or {}).get("resources", []):
+        if resource.get("mode") != "managed":
+            continue
+        base = ".".join(p for p in (resource.get("module"), resource.get("type"), resource.get("name")) if p)
+        for instance in resource.get("instances", []):
+            index = instance.get("index_key")
+            found.add(base if index is None else f"{base}[{json.dumps(index)}]")
+    return found

@@ -31,7 +31,14 @@ from .ownership import MANIFEST, Owner
 
 TFVARS = "terraform.tfvars.json"
 MODULE_DIR = "modules/iam-user"
+IMPORTS_TF = "imports.tf"
+ADOPTION = ".tfiam/adoption.json"
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+# The only addresses an import block may name: the module's own resources (a policy ARN as
+# the answers' rules allow it).  An address is HCL, not a string, so nothing else is written.
+_IMPORTABLE = re.compile(r'module\.iam_user\.(aws_iam_user\.this|aws_iam_user_group_membership\.this\[0\]'
+                         r'|aws_iam_user_login_profile\.this\[0\]|aws_iam_access_key\.this\["[ab]"\]'
+                         r'|aws_iam_user_policy_attachment\.this\["arn:[A-Za-z0-9+=,.@_/:-]+"\])')
 
 
 def tfvars(answers: Answers, pgp_key_b64: str | None, keys: KeySlots | None = None) -> dict:
@@ -87,8 +94,10 @@ def _render_template(text: str, values: dict[str, str], source: str) -> str:
     return _PLACEHOLDER.sub(sub, text)
 
 
-def render(answers: Answers, pgp_key_b64: str | None, keys: KeySlots | None = None) -> dict[str, bytes]:
-    """Every file of the workspace, by relative path.  Deterministic."""
+def render(answers: Answers, pgp_key_b64: str | None, keys: KeySlots | None = None,
+           adopted: tuple[Adoption, set[str]] | None = None) -> dict[str, bytes]:
+    """Every file of the workspace, by relative path.  Deterministic.  ``adopted``: the
+    workspace of a user tfiam adopt took over, and the addresses its state holds already."""
     files: dict[str, bytes] = {}
     values = {
         "terraform_version": answers.provider.terraform_version,
@@ -115,7 +124,67 @@ def render(answers: Answers, pgp_key_b64: str | None, keys: KeySlots | None = No
     from .backends import backend_files
 
     files.update(backend_files(answers))  # S3: backend.tf + s3.tfbackend replace the local backend.tf
+    if adopted is not None:
+        files.update(adopted[0].files(adopted[1]))
     return files
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """A user made elsewhere that ``tfiam adopt`` put under this workspace: the ``import``
+    blocks that bring its resources into the state as they are, and its access keys' slots
+    (which no state holds before the import).  Kept in the workspace (ADOPTION) until the
+    state holds them all; the import blocks are written only while something is left to
+    import, since a block for a slot a rotation has since removed would stop every plan."""
+
+    user: str
+    imports: tuple[tuple[str, str], ...]  # (resource address, import id)
+    key_slots: tuple[tuple[str, str], ...] = ()  # (slot, "Active" | "Inactive")
+    # Once the state held everything, the record is history: a key a rotation removed later
+    # is not imported again.
+    done: bool = False
+
+    def __post_init__(self) -> None:
+        if bad := [to for to, _ident in self.imports if not _IMPORTABLE.fullmatch(to)]:
+            raise ValueError(f"not an address tfiam imports: {bad[0]!r}")
+        if bad := [f"{k}={v}" for k, v in self.key_slots if k not in keyslots.SLOTS or v not in ("Active", "Inactive")]:
+            raise ValueError(f"not a key slot: {bad[0]!r}")
+
+    def pending(self, held: set[str]) -> list[tuple[str, str]]:
+        return [] if self.done else [(to, ident) for to, ident in self.imports if to not in held]
+
+    def waiting_slots(self, held: set[str]) -> dict[str, str]:
+        """The adopted keys' slots not imported yet (an import apply cut off half-way)."""
+        pending = {to for to, _ident in self.pending(held)}
+        return {slot: status for slot, status in self.key_slots if keyslots.address(slot) in pending}
+
+    def files(self, held: set[str]) -> dict[str, bytes]:
+        data = {"format": 1, "user": self.user, "imports": [{"to": to, "id": ident} for to, ident in self.imports],
+                "key_slots": dict(self.key_slots), "imported": not self.pending(held)}
+        return {ADOPTION: (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+                IMPORTS_TF: self._imports_tf(self.pending(held)).encode("utf-8")}
+
+    def _imports_tf(self, pending: list[tuple[str, str]]) -> str:
+        head = (f"# Written by tfiam adopt. {self.user} was made outside this workspace; these blocks bring\n"
+                "# it into the state as it is (terraform >= 1.5), nothing created, changed or destroyed.\n")
+        if not pending:
+            return head + "# Everything was imported: nothing is left to import.\n"
+        # The addresses are tfiam's own; the ids are AWS names and ids, written as HCL strings.
+        blocks = [f"import {{\n  to = {to}\n  id = {hcl_string(ident)}\n}}\n" for to, ident in pending]
+        return head + "\n" + "\n".join(blocks)
+
+
+def read_adoption(path: Path) -> Adoption | None:
+    """The workspace's adoption record (ADOPTION), or None for a workspace tfiam created."""
+    try:
+        data = json.loads((Path(path) / ADOPTION).read_text(encoding="utf-8"))
+        return Adoption(str(data["user"]), tuple((str(i["to"]), str(i["id"])) for i in data["imports"]),
+                        tuple((str(k), str(v)) for k, v in data.get("key_slots", {}).items()), data.get("imported") is True)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise AnswersError([Problem(field="workspace", message=f"{path / ADOPTION} is not tfiam's adoption "
+                                    f"record ({exc}); restore it or run tfiam adopt again into a new folder")]) from None
 
 
 def owner_of(answers: Answers, account_id: str | None = None) -> Owner:
