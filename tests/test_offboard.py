@@ -11,6 +11,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.ask.test_ask import DOWN, ENTER, run_ask
 from tests.test_e2e import answers_file, iam
 from tests.test_rotate import _decrypted, _run, _signs_in
 from tfiam_tui.engine.exitcodes import Exit
@@ -122,7 +123,7 @@ def test_disable_observe_and_delete_everything_the_user_holds(tmp_path, moto_end
 
 
 def test_delete_waits_for_the_window_and_cancel_enables_the_user_again(tmp_path, moto_endpoint, gnupghome,
-                                                                        tf_plugin_dir):
+                                                                        tf_plugin_dir, monkeypatch):
     name = f"off-{uuid.uuid4().hex[:10]}"
     answers = _answers(tmp_path, moto_endpoint, name)
     ws = tmp_path / "ws"
@@ -136,6 +137,9 @@ def test_delete_waits_for_the_window_and_cancel_enables_the_user_again(tmp_path,
     assert early.returncode == Exit.REFUSED, early.stdout + early.stderr
     assert "observation window (30 d" in early.stderr or "observation window (30d" in early.stderr, early.stderr
     assert iam(moto_endpoint).get_user(UserName=name)
+    # Managing the user from tfiam ask offers no rotation while it is disabled, and says why.
+    code, out = run_ask([DOWN, ENTER, str(answers) + ENTER, DOWN, ENTER], monkeypatch=monkeypatch, create=False)
+    assert code == Exit.OK and "No rotation step can run now: the user is disabled (tfiam offboard)" in out, out
 
     cancel = _run("offboard", str(answers), "--cancel", "--auto-approve", tf_plugin_dir=tf_plugin_dir)
     assert cancel.returncode == Exit.OK, cancel.stdout + cancel.stderr

@@ -82,6 +82,8 @@ def overview(
         out.why_none = "the answers ask for no access key (authentication.access_key: false)"
     elif "unreadable" in found.needs_action:
         out.why_none = "AWS or the state could not be read (see the error above)"
+    elif "offboarding" in found.needs_action:
+        out.why_none = f"the user is disabled (tfiam offboard); tfiam offboard {answers_path} --cancel enables it again"
     elif not found.exists or "not-applied" in found.needs_action or "not-managed" in found.needs_action:
         out.why_none = f"the user is not applied from this workspace yet; replay {answers_path} first"
     else:
