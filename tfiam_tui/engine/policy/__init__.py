@@ -10,7 +10,7 @@ by attribute, so a half-made answer lints too).
 The names below are the room's public face, for ``from tfiam_tui.engine import policy``.
 """
 
-from .escalation import DATA_EXFILTRATION, ESCALATION_ACTIONS, PASSROLE_COMBOS
+from .escalation import DATA_EXFILTRATION, ESCALATION_ACTIONS, PASSROLE_COMBOS, PATHS
 from .findings import RULES, SEVERITIES, Finding, Rule, counts, fails, format_text, to_json
 from .lint import REVIEW_TAGS, lint, lint_policy_document, lint_statements
 
@@ -18,6 +18,7 @@ __all__ = [
     "DATA_EXFILTRATION",
     "ESCALATION_ACTIONS",
     "PASSROLE_COMBOS",
+    "PATHS",
     "REVIEW_TAGS",
     "RULES",
     "SEVERITIES",

@@ -43,6 +43,7 @@ RULES: dict[str, Rule] = {
         Rule("TFIAM012", "Allow with NotAction or NotResource", "warning", ("AWS-0057",)),
         Rule("TFIAM020", "privilege escalation", "error", ("CKV_AWS_286",)),
         Rule("TFIAM021", "privilege escalation through iam:PassRole", "error", ("CKV_AWS_286",)),
+        Rule("TFIAM022", "privilege escalation through a combination of actions", "error", ("CKV_AWS_286",)),
         Rule("TFIAM030", "action that returns credentials", "info", ("CKV_AWS_287",)),
         Rule("TFIAM040", "unknown service prefix", "error"),
         Rule("TFIAM041", "unknown action", "error"),

@@ -1,0 +1,81 @@
+"""What really narrows a grant: a resource that names one principal's own, or a condition
+that holds only sometimes.  The escalation rules downgrade a finding only on these; a
+resource or a condition that only looks narrow (``user/${aws:username}*``, ``?`` in the
+account, ``...IfExists``, a date in the past, ``iam:PassedToService`` for the very service
+the path passes the role to) leaves it as broad as without.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_WILD = re.compile(r"[*?]")
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+_SEGMENT = re.compile(r"[/:]")
+
+
+def broad_resource(resource: str) -> bool:
+    """Whether a Resource matches beyond one principal's own: ``*`` or ``?`` in the region,
+    the account or the name; a policy variable anywhere but as a whole last segment of the
+    name (``user/${aws:username}`` is one user; ``user/${aws:username}-admin`` another)."""
+    parts = resource.split(":", 5)
+    if len(parts) < 6:
+        return bool(_WILD.search(resource)) or resource == ""
+    region, account, name = parts[3], parts[4], parts[5]
+    if _WILD.search(region) or _WILD.search(account):
+        return True
+    if _WILD.search(name):
+        return True
+    last = _SEGMENT.split(name)[-1]
+    head = name[: len(name) - len(last)]
+    if _VARIABLE.search(head):
+        return True
+    return bool(_VARIABLE.search(last)) and not _VARIABLE.fullmatch(last)
+
+
+# Keys whose conditions bound a grant in time, not in who or what it reaches.
+_TIME_KEYS = {"aws:currenttime", "aws:epochtime"}
+_PASSED_TO = {"iam:passedtoservice", "aws:passedtoservice"}
+_ANY_ADDRESS = {"0.0.0.0/0", "::/0"}
+
+
+def _values(raw: Any) -> list[str]:
+    items = raw if isinstance(raw, list) else [raw]
+    return [str(v).lower() if isinstance(v, bool) else str(v) for v in items]
+
+
+def _always_true(operator: str, key: str, values: list[str], passed_to: str | None) -> bool:
+    """A condition entry that holds for every request the path makes."""
+    key = key.lower()
+    op = operator.lower().split(":", 1)[-1]  # ForAnyValue:/ForAllValues: qualify, they do not narrow more
+    if key in _TIME_KEYS:
+        return True
+    if op in ("stringlike", "arnlike") and "*" in values:
+        return True
+    if op == "ipaddress" and key == "aws:sourceip" and _ANY_ADDRESS & set(values):
+        return True
+    if op == "bool" and key == "aws:securetransport" and "true" in [v.lower() for v in values]:
+        return True  # every API call is made over TLS
+    if key in _PASSED_TO and passed_to and op in ("stringequals", "stringlike", "stringequalsignorecase"):
+        return any(fnmatch.fnmatchcase(passed_to.lower(), v.lower()) for v in values)
+    return False
+
+
+def condition_narrows(condition: Any, passed_to: str | None = None) -> bool:
+    """Whether a statement's Condition limits a grant for a path whose role goes to
+    ``passed_to`` (a service principal; ``None`` when no role is passed).  Entries are
+    ANDed, so one entry that really narrows is enough."""
+    if not isinstance(condition, Mapping) or not condition:
+        return False
+    for operator, block in condition.items():
+        if not isinstance(block, Mapping):
+            return True  # not a condition IAM reads; TFIAM046 territory, keep the finding cautious
+        if str(operator).endswith("IfExists"):
+            continue  # a request without the key passes
+        for key, raw in block.items():
+            if not _always_true(str(operator), str(key), _values(raw), passed_to):
+                return True
+    return False
