@@ -29,11 +29,8 @@ def broad_resource(resource: str) -> bool:
         return True
     if _WILD.search(name):
         return True
-    last = _SEGMENT.split(name)[-1]
-    head = name[: len(name) - len(last)]
-    if _VARIABLE.search(head):
-        return True
-    return bool(_VARIABLE.search(last)) and not _VARIABLE.fullmatch(last)
+    segments = _SEGMENT.split(_VARIABLE.sub("\0", name))  # a variable's own ':' is no separator
+    return any("\0" in seg for seg in segments[:-1]) or ("\0" in segments[-1] and segments[-1] != "\0")
 
 
 # Keys whose conditions bound a grant in time, not in who or what it reaches.
