@@ -233,7 +233,9 @@ def test_a_condition_downgrades_a_passrole_path_only_when_it_really_narrows_it(c
 
 @pytest.mark.parametrize("condition,severity", [
     ({"ArnLikeIfExists": {"aws:SourceArn": "arn:aws:s3:::b"}}, "error"),
-    ({"DateLessThan": {"aws:EpochTime": 4102444800}}, "error"),
+    ({"DateLessThan": {"aws:EpochTime": 4102444800}}, "error"),  # until 2100: holds now
+    ({"DateGreaterThan": {"aws:TokenIssueTime": "2020-01-01T00:00:01Z"}}, "error"),  # iam-vulnerable fn3
+    ({"DateLessThan": {"aws:TokenIssueTime": "2020-01-01T00:00:01Z"}}, "warning"),  # fp5: never holds now
     ({"StringLike": {"aws:username": "*"}}, "error"),
     ({"StringEquals": {"aws:ResourceTag/owner": "${aws:username}"}}, "warning"),
 ])

@@ -7,6 +7,7 @@ the path passes the role to) leaves it as broad as without.
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import re
 from collections.abc import Mapping
@@ -33,8 +34,32 @@ def broad_resource(resource: str) -> bool:
     return any("\0" in seg for seg in segments[:-1]) or ("\0" in segments[-1] and segments[-1] != "\0")
 
 
-# Keys whose conditions bound a grant in time, not in who or what it reaches.
-_TIME_KEYS = {"aws:currenttime", "aws:epochtime"}
+# Keys whose conditions bound a grant in time, not in who or what it reaches: one that
+# holds now (DateGreaterThan a past date, DateLessThan a future one) narrows nothing.
+_TIME_KEYS = {"aws:currenttime", "aws:epochtime", "aws:tokenissuetime"}
+_DATE_TESTS = {
+    "dategreaterthan": lambda now, v: now > v, "dategreaterthanequals": lambda now, v: now >= v,
+    "datelessthan": lambda now, v: now < v, "datelessthanequals": lambda now, v: now <= v,
+    "numericgreaterthan": lambda now, v: now > v, "numericgreaterthanequals": lambda now, v: now >= v,
+    "numericlessthan": lambda now, v: now < v, "numericlessthanequals": lambda now, v: now <= v,
+}
+
+
+def _when(value: str) -> dt.datetime | None:
+    try:
+        if re.fullmatch(r"\d+", value):
+            return dt.datetime.fromtimestamp(int(value), dt.UTC)
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _holds_now(op: str, values: list[str]) -> bool:
+    """Whether a time condition is true now (any of its values, as IAM ORs them)."""
+    test = _DATE_TESTS.get(op)
+    now = dt.datetime.now(dt.UTC)
+    return test is not None and any(w is not None and test(now, w) for w in map(_when, values))
 _PASSED_TO = {"iam:passedtoservice", "aws:passedtoservice"}
 _ANY_ADDRESS = {"0.0.0.0/0", "::/0"}
 
@@ -49,7 +74,7 @@ def _always_true(operator: str, key: str, values: list[str], passed_to: str | No
     key = key.lower()
     op = operator.lower().split(":", 1)[-1]  # ForAnyValue:/ForAllValues: qualify, they do not narrow more
     if key in _TIME_KEYS:
-        return True
+        return _holds_now(op, values)
     if op in ("stringlike", "arnlike") and "*" in values:
         return True
     if op == "ipaddress" and key == "aws:sourceip" and _ANY_ADDRESS & set(values):
