@@ -9,6 +9,7 @@ from typing import Any
 
 from .catalogue import Catalogue
 from .combinations import _denied, _wholly_denied, check_combinations, counts_for
+from .conditions import check_conditions
 from .escalation import DATA_EXFILTRATION, ESCALATION_ACTIONS, SINGLE_PATHS
 from .findings import Finding, _finding, _sample
 from .resources import mismatches
@@ -79,6 +80,8 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
     """Every per-statement rule.  ``context``: all statements the principal gets (for Deny)."""
     found = _check_action_names(stmt, cat)
     found.extend(_check_resource_fit(stmt))
+    if not stmt.managed:  # AWS's own documents are IAM's to vouch for
+        found.extend(check_conditions(stmt, cat))
     if not stmt.allow:
         return found
     star_resource = next((r for r in stmt.resources if r.value == "*"), None)

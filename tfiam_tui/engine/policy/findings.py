@@ -50,6 +50,7 @@ RULES: dict[str, Rule] = {
         Rule("TFIAM042", "malformed action", "error"),
         Rule("TFIAM043", "malformed policy document", "error"),
         Rule("TFIAM044", "resource that cannot match the action", "error"),
+        Rule("TFIAM045", "condition IAM would refuse or never match", "error"),
         Rule("TFIAM046", "malformed statement or document element", "error"),
         Rule("TFIAM050", "policy attached to the user directly", "warning", ("CKV_AWS_40", "AWS-0143")),
         Rule("TFIAM051", "console password and access key on one user", "warning"),
