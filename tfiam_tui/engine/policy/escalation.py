@@ -38,9 +38,6 @@ class EscalationPath:
         """The actions besides iam:PassRole."""
         return tuple(a for a in self.actions if a.lower() != "iam:passrole")
 
-    def cites(self) -> str:
-        return ", ".join(SOURCES[s]["title"].split(",")[0] for s in self.sources)
-
 
 def _load() -> tuple[dict[str, dict[str, str]], tuple[EscalationPath, ...], dict[str, tuple[str, ...]]]:
     raw = json.loads(PATHS_FILE.read_text(encoding="utf-8"))
