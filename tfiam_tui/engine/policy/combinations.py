@@ -105,9 +105,10 @@ def _passrole_findings(stmts: list[_Stmt], cat: Catalogue,
         if where is None or where in seen:
             continue
         seen.add(where)
-        broad = [(p, g) for p, g in reached if stmt.broad(p.passed_to)]
-        path, grants = (broad or reached)[0]
-        others = sorted({w for _, g in reached for _, w in g} - {where})
+        broad = [p for p, _ in reached if stmt.broad(p.passed_to)]
+        path = (broad or [p for p, _ in reached])[0]
+        others = sorted({w for p, g in reached for a, (_, w) in zip(p.actions, g, strict=True)
+                         if a.lower() != "iam:passrole"} - {where})
         also = f" (granted at {', '.join(others)})" if others else ""
         more = f"; {len(reached) - 1} more such combination(s)" if len(reached) > 1 else ""
         source = f"{stmt.managed} grants iam:PassRole" if stmt.managed else "iam:PassRole"
