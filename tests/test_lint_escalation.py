@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 
@@ -56,6 +57,23 @@ def test_the_table_names_every_action_as_the_catalogue_spells_it_and_cites_known
         assert path.sources and set(path.sources) <= set(SOURCES), path.id
         assert path.unscoped <= {a.lower() for a in path.actions}, path.id
     assert all(s["date"] and s["url"].startswith("https://") for s in SOURCES.values())
+
+
+def _inside(path):
+    """The ids of the paths whose actions are all among ``path``'s (itself included)."""
+    mine = {a.lower() for a in path.actions}
+    return {p.id for p in PATHS if {a.lower() for a in p.actions} <= mine}
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.id for p in PATHS])
+def test_every_path_in_the_table_is_found_and_not_without_one_of_its_actions(path):
+    found = L.lint_statements([stmt(path.actions)], field="s")
+    named = {m for f in found if f.rule in ESCALATING for m in re.findall(r"\[(\w+)\]", f.message)}
+    assert named & _inside(path), (path.id, [str(f) for f in found])
+    for missing in path.actions if len(path.actions) > 1 else ():
+        rest = [a for a in path.actions if a != missing]
+        partial = L.lint_statements([stmt(rest)], field="s")
+        assert f"[{path.id}]" not in " ".join(f.message for f in partial), (path.id, missing)
 
 
 # Method names of cloudsplaining 0.9.1 (PRIVILEGE_ESCALATION_METHODS) and the privesc
