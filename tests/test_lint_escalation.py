@@ -182,6 +182,8 @@ def test_the_paths_the_issue_lists_as_missed_are_errors(actions, rule, words):
 
 @pytest.mark.parametrize("statements", [
     [stmt(["sts:AssumeRole"], [f"arn:aws:iam::{ACCOUNT}:role/deploy"])],  # one named role: the normal use
+    [stmt(["sts:AssumeRole"], ["arn:aws:iam::*:role/OrganizationAccountAccessRole"])],  # one name, every account
+    [stmt(["sts:AssumeRole"], [f"arn:aws:iam::{ACCOUNT}:role/deploy-*"])],
     [stmt(["iam:CreateAccessKey", "iam:DeleteAccessKey", "iam:ListAccessKeys"],
           [f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"])],  # rotating its own keys
     [stmt(["ec2:ModifyInstanceAttribute", "ec2:StopInstances"])],  # no start: the user data never runs
@@ -189,10 +191,16 @@ def test_the_paths_the_issue_lists_as_missed_are_errors(actions, rule, words):
     [stmt(["cloudformation:CreateChangeSet", "cloudformation:Describe*"])],
     [stmt(["states:StartExecution", "scheduler:ListSchedules", "ecs:Describe*"])],
     [stmt(["ssm:SendCommand"]), stmt(["ssm:SendCommand"], effect="Deny")],
-], ids=range(7))
+], ids=range(9))
 def test_near_misses_of_the_new_paths_are_no_escalation(statements):
     found = L.lint_statements(statements, field="s")
     assert escalations(found) == [], [str(f) for f in found]
+
+
+@pytest.mark.parametrize("resource", ["*", f"arn:aws:iam::{ACCOUNT}:role/*", "arn:aws:iam::*:role/?*"])
+def test_sts_assume_role_on_every_role_is_an_escalation(resource):
+    hits = by_rule(L.lint_statements([stmt(["sts:AssumeRole"], [resource])], field="s"), "TFIAM020")
+    assert [h.severity for h in hits] == ["error"] and "[AssumeAnyRole]" in hits[0].message
 
 
 def test_a_longer_path_inside_a_shorter_one_is_named_once():

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from .catalogue import Catalogue
 from .escalation import _SELF_SERVICE, COMBINED_PATHS, SINGLE_PATHS, EscalationPath, managed_policy_paths
 from .findings import Finding, _finding, _sample
+from .scope import any_of_its_type
 from .statements import _self_only, _Stmt
 
 _VERSIONING = {"iam:createpolicyversion", "iam:setdefaultpolicyversion"}
@@ -45,7 +46,15 @@ def counts_for(stmt: _Stmt, action: str, path: EscalationPath) -> bool:
     if low in _VERSIONING and stmt.resources and not stmt.not_resources and all(
             _AWS_MANAGED_POLICY.match(r.value) for r in stmt.resources):
         return False  # customers cannot version AWS managed policies
-    return not (low in path.unscoped and not stmt.broad(path.passed_to))
+    return low not in path.unscoped or _on_any(stmt, path)
+
+
+def _on_any(stmt: _Stmt, path: EscalationPath) -> bool:
+    """An ``unscoped`` action counts only on every resource of its type, unconditionally:
+    sts:AssumeRole on one role name (in one account or all) is the ordinary use."""
+    if stmt.narrowed(path.passed_to):
+        return False
+    return bool(stmt.not_resources) or not stmt.resources or any(any_of_its_type(r.value) for r in stmt.resources)
 
 
 def _grant(stmts: list[_Stmt], cat: Catalogue, action: str, path: EscalationPath) -> tuple[_Stmt, str] | None:

@@ -34,6 +34,15 @@ def broad_resource(resource: str) -> bool:
     return any("\0" in seg for seg in segments[:-1]) or ("\0" in segments[-1] and segments[-1] != "\0")
 
 
+def any_of_its_type(resource: str) -> bool:
+    """Whether a Resource names every resource of its type: ``*``, ``role/*``, ``*:role/?*``
+    (the account may be a wildcard too; a fixed name in every account is one role's name)."""
+    parts = resource.split(":", 5)
+    name = parts[5] if len(parts) == 6 else resource
+    last = _SEGMENT.split(name)[-1]
+    return bool(last) and not last.strip("*?") and "*" in last
+
+
 # Keys whose conditions bound a grant in time, not in who or what it reaches: one that
 # holds now (DateGreaterThan a past date, DateLessThan a future one) narrows nothing.
 _TIME_KEYS = {"aws:currenttime", "aws:epochtime", "aws:tokenissuetime"}
