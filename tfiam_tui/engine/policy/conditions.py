@@ -87,17 +87,17 @@ def _key_type(key: str) -> str | None:
     return next((t for rx, t in _patterns(prefix) if rx.match(low)), None)
 
 
-def _operator(raw: str) -> tuple[str | None, bool]:
-    """The operator's kind (``None``: IAM has no such operator) and whether it is a set operator."""
+def _operator(raw: str) -> str | None:
+    """The kind of value an operator compares; ``None`` when IAM has no such operator
+    (``ForAllValues:``/``ForAnyValue:`` and ``...IfExists`` qualify one; ``Null`` takes no IfExists)."""
     head, sep, rest = raw.partition(":")
-    qualified = bool(sep)
-    if qualified and head.lower() not in ("forallvalues", "foranyvalue"):
-        return None, True
-    name = rest if qualified else raw
+    if sep and head.lower() not in ("forallvalues", "foranyvalue"):
+        return None
+    name = rest if sep else raw
     if name.lower().endswith("ifexists") and name.lower() != "nullifexists":
         name = name[: -len("IfExists")]
     op = _BY_LOWER.get(name.lower())
-    return (_OPERATORS[op] if op else None), qualified
+    return _OPERATORS[op] if op else None
 
 
 def _bad_value(kind: str, value: str) -> str | None:
@@ -131,7 +131,7 @@ def check_conditions(stmt: _Stmt, cat: Catalogue) -> list[Finding]:
     services = _action_services(stmt)
     found = []
     for raw_op, block in condition.items():
-        kind, _ = _operator(str(raw_op))
+        kind = _operator(str(raw_op))
         path = f"{where}.{raw_op}"
         if kind is None:
             close = difflib.get_close_matches(str(raw_op), list(_OPERATORS), n=1, cutoff=0.7)
