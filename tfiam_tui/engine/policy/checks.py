@@ -4,33 +4,16 @@ statement, and escalation combinations across every statement the user gets.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from .catalogue import Catalogue
-from .escalation import _SELF_SERVICE, DATA_EXFILTRATION, ESCALATION_ACTIONS, PASSROLE_COMBOS
+from .combinations import _denied, _wholly_denied, check_combinations, counts_for
+from .conditions import check_conditions
+from .escalation import DATA_EXFILTRATION, ESCALATION_ACTIONS, SINGLE_PATHS
 from .findings import Finding, _finding, _sample
 from .resources import mismatches
-from .statements import _ACTION_SHAPE, _ALL_ACTIONS, _SERVICE_WILDCARD, _Entry, _self_only, _Stmt
-
-
-def _unconditional_denies(stmts: list[_Stmt]) -> list[_Stmt]:
-    """The Deny statements on every resource, without a condition: what they cover is gone
-    whatever allows it."""
-    return [s for s in stmts if not s.allow and not s.conditional and not s.not_resources
-            and any(r.value == "*" for r in s.resources)]
-
-
-def _denied(stmts: list[_Stmt], cat: Catalogue, action: str) -> bool:
-    return any(d.grants(cat, action) is not None for d in _unconditional_denies(stmts))
-
-
-def _wholly_denied(stmts: list[_Stmt], cat: Catalogue, pattern: str) -> bool:
-    """Whether the unconditional Denies cover every action ``pattern`` covers."""
-    denies = _unconditional_denies(stmts)
-    names = cat.expand(pattern) if denies else ()
-    return bool(names) and all(any(d.grants(cat, name) is not None for d in denies) for name in names)
+from .statements import _ACTION_SHAPE, _ALL_ACTIONS, _SERVICE_WILDCARD, _Entry, _Stmt
 
 
 def _check_action_names(stmt: _Stmt, cat: Catalogue) -> list[Finding]:
@@ -97,6 +80,8 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
     """Every per-statement rule.  ``context``: all statements the principal gets (for Deny)."""
     found = _check_action_names(stmt, cat)
     found.extend(_check_resource_fit(stmt))
+    if not stmt.managed:  # AWS's own documents are IAM's to vouch for
+        found.extend(check_conditions(stmt, cat))
     if not stmt.allow:
         return found
     star_resource = next((r for r in stmt.resources if r.value == "*"), None)
@@ -127,7 +112,7 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
             subsumed = True
         elif _ALL_ACTIONS.match(value):
             subsumed = True
-            if star_resource is not None and not stmt.conditional:
+            if star_resource is not None and not stmt.narrowed():
                 found.append(_finding(
                     "TFIAM001", entry.path, f"{value!r} on Resource '*' is full administrator access",
                     "grant the actions this user needs on the resources it needs; for occasional admin work "
@@ -176,13 +161,14 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
             refs.append("CKV_AWS_289")
         if exfil:
             refs.append("CKV_AWS_288")
-        serious = bool(writes or exfil) and not stmt.conditional
+        serious = bool(writes or exfil) and not stmt.narrowed()
         detail = "write" if writes else "data-reading" if exfil else ""
         shown = writes or exfil or names
+        rest = f" (and {len(names) - len(shown)} other action(s))" if len(shown) < len(names) else ""
         found.append(_finding(
             "TFIAM011", star_resource.path,
-            f"Resource '*' on {len(names)} {detail + ' ' if detail else ''}action(s) that can be limited to "
-            f"specific resources: {_sample(shown)}",
+            f"Resource '*' on {len(shown)} {detail + ' ' if detail else ''}action(s) that can be limited to "
+            f"specific resources: {_sample(shown)}{rest}",
             "name the ARNs (e.g. arn:aws:s3:::my-bucket/*) or a pattern; keep '*' only for actions that "
             "cannot take a resource", severity="warning" if serious else "info", extra_refs=refs))
     return found
@@ -190,85 +176,34 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
 
 def _escalations(entry: _Entry, stmt: _Stmt, cat: Catalogue,
                  context: list[_Stmt]) -> tuple[Finding | None, set[str]]:
-    """The single-action escalations one action entry allows, as one finding (and the set)."""
+    """The one-action escalations one action entry allows, as one finding (and the set)."""
     hits = []
-    for action, how in ESCALATION_ACTIONS.items():
+    for path in SINGLE_PATHS:
+        action = path.actions[0]
         covered = cat.covers(entry.value, action) if entry.value else stmt.grants(cat, action) is not None
-        if not covered or _denied(context, cat, action):
-            continue
-        if action.lower() in _SELF_SERVICE and _self_only(stmt):
-            continue
-        if action.lower() in _VERSIONING and stmt.resources and not stmt.not_resources and all(
-                _AWS_MANAGED_POLICY.match(r.value) for r in stmt.resources):
-            continue  # AWS managed policies cannot be versioned by a customer
-        hits.append((action, how))
+        if covered and not _denied(context, cat, action) and counts_for(stmt, action, path):
+            hits.append(path)
     if not hits:
         return None, set()
-    names = _sample(a for a, _ in hits)
+    names = _sample(p.actions[0] for p in hits)
     if not entry.value:  # a NotAction statement
         coverage = f" (NotAction leaves {names} allowed)"
     else:
-        coverage = "" if [a for a, _ in hits] == [entry.value] else f" ({entry.value!r} covers {names})"
-    action, how = hits[0]
-    scope = "" if stmt.broad() else " (scoped by its resources or a condition: check what they allow)"
+        coverage = "" if [p.actions[0] for p in hits] == [entry.value] else f" ({entry.value!r} covers {names})"
+    path = next((p for p in hits if stmt.broad(p.passed_to)), hits[0])
+    broad = stmt.broad(path.passed_to)
+    scope = "" if broad else " (scoped by its resources or a condition: check what they allow)"
     return _finding(
         "TFIAM020", entry.path,
-        f"privilege escalation: {action} lets this user {how}{coverage}{scope}",
+        f"privilege escalation: {path.actions[0]} lets this user {path.how}{coverage}{scope} [{path.id}]",
         "remove it, or scope it to resources this user may fully control; administer IAM from a separate "
         "role assumed with MFA",
-        severity="error" if stmt.broad() else "warning"), {a for a, _ in hits}
-
-
-_VERSIONING = {"iam:createpolicyversion", "iam:setdefaultpolicyversion"}
-_AWS_MANAGED_POLICY = re.compile(r"arn:[^:]*:iam::aws:policy/.*")
-
-
-def _check_combos(stmts: list[_Stmt], cat: Catalogue) -> list[Finding]:
-    """iam:PassRole together with a service that runs code as the passed role."""
-    passers = [(s, where) for s in stmts if s.allow and (where := s.grants(cat, "iam:PassRole")) is not None]
-    if not passers or _denied(stmts, cat, "iam:PassRole"):
-        return []
-
-    def granted_at(action: str) -> str | None:
-        if _denied(stmts, cat, action):
-            return None
-        for s in stmts:
-            if s.allow and (where := s.grants(cat, action)) is not None:
-                return where
-        return None
-
-    reached: list[tuple[tuple[str, ...], str, list[str]]] = []
-    for actions, how in PASSROLE_COMBOS:
-        at = [granted_at(a) for a in actions]
-        found_at = [w for w in at if w is not None]
-        if len(found_at) == len(at):
-            reached.append((actions, how, found_at))
-    if not reached:
-        return []
-    found = []
-    seen: set[str] = set()
-    for stmt, where in passers:
-        if where in seen:
-            continue
-        seen.add(where)
-        actions, how, wheres = reached[0]
-        others = sorted({w for _, _, ws in reached for w in ws} - {where})
-        also = f" (granted at {', '.join(others)})" if others else ""
-        more = f"; {len(reached) - 1} more such combination(s)" if len(reached) > 1 else ""
-        source = f"{stmt.managed} grants iam:PassRole" if stmt.managed else "iam:PassRole"
-        scope = "" if stmt.broad() else " (PassRole is scoped by its resources or a condition: check which roles)"
-        found.append(_finding(
-            "TFIAM021", where,
-            f"privilege escalation: {source} with {' + '.join(actions)}{also} lets this user {how}{more}{scope}",
-            "scope iam:PassRole to the one role the job needs (Resource: that role's ARN, Condition: "
-            "iam:PassedToService), or drop it",
-            severity="error" if stmt.broad() else "warning"))
-    return found
+        severity="error" if broad else "warning"), {p.actions[0] for p in hits}
 
 
 def _lint_stmts(stmts: list[_Stmt], cat: Catalogue, own: Iterable[_Stmt] | None = None) -> list[Finding]:
     found: list[Finding] = []
     for stmt in (stmts if own is None else own):
         found.extend(_check_statement(stmt, cat, stmts))
-    found.extend(_check_combos(stmts, cat))
+    found.extend(check_combinations(stmts, cat))
     return found

@@ -34,6 +34,7 @@ from typing import Any
 
 from .catalogue import catalogue, known_managed_policy_paths, managed_policy, managed_policy_name
 from .checks import _lint_stmts
+from .combinations import managed_escalation
 from .findings import Finding, _finding, _ordered, _sample
 from .statements import _SERVICE_WILDCARD, _from_answers, _from_document, _Stmt
 
@@ -61,7 +62,9 @@ def lint_policy_document(document: Any, *, field: str = "") -> list[Finding]:
 
 
 def _managed_findings(arn: str, path: str) -> tuple[list[Finding], list[_Stmt]]:
-    """Verdict on one attached policy ARN, and its statements (when tfiam ships them)."""
+    """Verdict on one attached policy ARN, and its statements (when tfiam ships them).
+    The one-action escalations it permits come later (:func:`_managed_escalations`): a Deny
+    in another policy may take them back."""
     name = managed_policy_name(arn)
     if name is None:
         return [_finding("TFIAM007", path, f"{arn} is a customer managed policy; tfiam cannot read it offline",
@@ -158,6 +161,25 @@ def _backend_findings(backend: Any) -> list[Finding]:
     return found
 
 
+def _managed_escalations(perm: Any, every: list[_Stmt], found: list[Finding]) -> list[Finding]:
+    """TFIAM020 warnings for the AWS managed policies attached, skipping those already an
+    error (AdministratorAccess, IAMFullAccess) and those tfiam does not know."""
+    cat = catalogue()
+    said = {f.field for f in found if f.rule in ("TFIAM004", "TFIAM005", "TFIAM007", "TFIAM008")}
+    attached = [(f"permissions.groups[{gi}].managed_policies[{pi}]", arn)
+                for gi, g in enumerate(perm.groups) for pi, arn in enumerate(g.managed_policies)]
+    attached += [(f"permissions.user_managed_policies[{pi}]", arn) for pi, arn in enumerate(perm.user_managed_policies)]
+    out = []
+    for path, arn in attached:
+        name = managed_policy_name(arn)
+        if name is None or path in said:
+            continue
+        shipped = managed_policy(name)
+        label = shipped.name if shipped else name
+        out.extend(managed_escalation(label, [s for s in every if s.managed_path == path], every, cat, path))
+    return out
+
+
 _ATTACHED_DEFAULT_QUOTA = 10  # managed policies per user or group, adjustable up to 20
 
 
@@ -188,6 +210,7 @@ def lint(answers: Any, *, today: dt.date | None = None) -> list[Finding]:
         found.append(_finding("TFIAM050", path, f"{arn} is attached to the user directly",
                               "attach it to a group (permissions.groups[].managed_policies) and put the user in it"))
     found.extend(_lint_stmts(every, cat, own))
+    found.extend(_managed_escalations(perm, every, found))
     attached = [(f"permissions.groups[{gi}].managed_policies", g.managed_policies) for gi, g in enumerate(perm.groups)]
     for path, arns in [*attached, ("permissions.user_managed_policies", perm.user_managed_policies)]:
         if len(arns) > _ATTACHED_DEFAULT_QUOTA:  # over 20 the answers are refused

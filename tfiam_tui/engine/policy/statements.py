@@ -13,10 +13,12 @@ from typing import Any
 
 from .catalogue import Catalogue
 from .findings import Finding, _finding
+from .scope import broad_resource, condition_narrows
 
 _ACTION_SHAPE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?_-]+$")
 _ALL_ACTIONS = re.compile(r"^\*+(:\*+)?$")
-_SERVICE_WILDCARD = re.compile(r"^[A-Za-z0-9-]+:\*+$")
+# every action of a service: 'iam:*', and 'iam:?*' too (every action name has a character)
+_SERVICE_WILDCARD = re.compile(r"^[A-Za-z0-9-]+:[*?]*\*[*?]*$")
 _SELF_USER = re.compile(r":user/(.*/)?\$\{aws:username\}$")
 
 
@@ -41,7 +43,7 @@ class _Stmt:
     not_actions: list[_Entry] = dc_field(default_factory=list)
     resources: list[_Entry] = dc_field(default_factory=list)
     not_resources: list[_Entry] = dc_field(default_factory=list)
-    conditional: bool = False
+    condition: Any = None  # the statement's Condition, as written
     managed: str | None = None  # name of the AWS managed policy this statement came from
     managed_path: str = ""
 
@@ -49,14 +51,23 @@ class _Stmt:
     def allow(self) -> bool:
         return self.effect == "Allow"
 
-    def broad(self) -> bool:
-        """True when nothing narrows who or what it applies to: no condition, and a
-        resource that is ``*``, a wildcard over a whole resource type, or NotResource."""
-        if self.conditional:
+    @property
+    def conditional(self) -> bool:
+        """Any Condition at all (a Deny with one may not apply: it takes back nothing for sure)."""
+        return bool(self.condition)
+
+    def narrowed(self, passed_to: str | None = None) -> bool:
+        """Whether its Condition really limits it (for a role passed to ``passed_to``)."""
+        return condition_narrows(self.condition, passed_to)
+
+    def broad(self, passed_to: str | None = None) -> bool:
+        """True when nothing narrows who or what it applies to: no condition that really
+        limits it, and a resource beyond one principal's own, or NotResource."""
+        if self.narrowed(passed_to):
             return False
         if self.not_resources or not self.resources:
             return True
-        return any(_broad_resource(r.value) for r in self.resources)
+        return any(broad_resource(r.value) for r in self.resources)
 
     def grants(self, cat: Catalogue, action: str) -> str | None:
         """Where this statement covers ``action`` (a field path), or ``None``."""
@@ -72,26 +83,19 @@ class _Stmt:
         return None
 
 
-def _broad_resource(resource: str) -> bool:
-    if resource == "*":
-        return True
-    parts = resource.split(":", 5)
-    tail = parts[5] if len(parts) == 6 else resource
-    return "*" in tail and "${aws:username}" not in tail
-
-
 def _self_only(stmt: _Stmt) -> bool:
     return bool(stmt.resources) and not stmt.not_resources and all(
         _SELF_USER.search(r.value) for r in stmt.resources
     )
 
 
-def _strings(value: Any) -> list[str] | None:
-    """A policy element as a list of strings; ``None`` when it is neither."""
+def _strings(value: Any) -> list[str | None] | None:
+    """A policy element as a list, each string kept and anything else ``None`` (named one
+    by one); ``None`` when the element is neither a string nor a list."""
     if isinstance(value, str):
         return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return list(value)
+    if isinstance(value, list):
+        return [v if isinstance(v, str) else None for v in value]
     return None
 
 
@@ -153,18 +157,23 @@ def _from_document(document: Any, field: str, findings: list[Finding] | None,
                 continue
             values = _strings(st[key])
             if values is None:
-                bad(f"{path}.{key}", "must be a string or a list of strings")
+                bad(f"{path}.{key}", f"must be a string or a list of strings, not {type(st[key]).__name__}")
                 values = []
             listed_key = isinstance(st[key], list)
-            elements[key] = [_Entry(v, f"{path}.{key}[{j}]" if listed_key else f"{path}.{key}")
-                             for j, v in enumerate(values)]
-        if not elements["Action"] and not elements["NotAction"]:
+            elements[key] = []
+            for j, v in enumerate(values):
+                where = f"{path}.{key}[{j}]" if listed_key else f"{path}.{key}"
+                if v is None:
+                    bad(where, f"{st[key][j]!r} is not a string; IAM refuses the document")
+                else:
+                    elements[key].append(_Entry(v, where))
+        if "Action" not in st and "NotAction" not in st:
             bad(path, "has neither Action nor NotAction")
             continue
         if not _statement_shape(st, path, sids, shape):
             continue  # IAM refuses the document; its grants are not read as if it took it
         out.append(_Stmt(path, effect, elements["Action"], elements["NotAction"], elements["Resource"],
-                         elements["NotResource"], conditional=bool(st.get("Condition")),
+                         elements["NotResource"], condition=st.get("Condition"),
                          managed=managed, managed_path=managed_path))
     if findings is not None and managed is None:  # AWS's own documents are IAM's to vouch for
         findings.extend(shape)
