@@ -19,6 +19,11 @@ module "iam_user" {
   password_length         = var.password_length
   pgp_key                 = var.pgp_key
   enforce_mfa             = var.enforce_mfa
+
+  # An offboarding's record is written before any change of the user and removed after
+  # the last one: a disable, cancel or delete cut off half-way leaves the record in the
+  # state, so the next run goes on in the same direction (see terraform_data.offboarding).
+  depends_on = [terraform_data.offboarding]
 }
 
 # The state of a key rotation (tfiam rotate), kept in the state so that any admin with
@@ -36,11 +41,11 @@ resource "terraform_data" "key_rotation" {
 
 # The state of an offboarding (tfiam offboard): when and by whom the user was disabled,
 # and what to restore if the offboarding is cancelled. Absent unless one is under way.
+# Unlike the rotation record it comes first: the module depends on it, so a disable that
+# stops half-way is finished by the next run (which writes the user as disabled) rather
+# than undone by a replay, and a delete or cancel removes it only after everything else.
 resource "terraform_data" "offboarding" {
   count = var.offboarding == null ? 0 : 1
 
   input = var.offboarding
-
-  # As the rotation record: applied only after every change of the step succeeded.
-  depends_on = [module.iam_user]
 }

@@ -182,6 +182,11 @@ def cmd_replay(args: argparse.Namespace, console) -> int:
         )
         pipeline.check()
         identity = pipeline.preflight()
+        if (pipeline.key_slots().offboarding or {}).get("phase") == "deleting":
+            console.error(f"the delete of {loaded.user.name} (tfiam offboard) was confirmed and has begun; a replay "
+                          f"would make again what it removed. Finish it with "
+                          f"{command('tfiam', 'offboard', args.answers)}. Nothing was changed.")
+            return Exit.REFUSED
         overwrite = args.overwrite
         edited = pipeline.edited_files()
         if edited and not overwrite:

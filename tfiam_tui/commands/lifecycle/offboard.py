@@ -80,15 +80,13 @@ def _beyond(review, step) -> list[str]:
 def cmd_offboard(args: argparse.Namespace, console) -> int:  # noqa: C901 - one step's sequence, said in order
     from ...engine import answers as answers_mod
     from ...engine import pipeline as pl
+    from ...engine.answers.offboarding import deny_all
     from ...engine.aws import verify
-    from ...engine.aws.expected import Check
     from ...engine.lifecycle import holdings, offboard, rotation
     from ...engine.lifecycle.status import iam_client
     from ...engine.runlog import RunLog
-    from ...engine.terraform import keyslots, locks
-    from ...engine.terraform.events import TerraformFailed
+    from ...engine.terraform import keyslots
     from ..backend import init_workspace
-    from ..gate import show
     from ..replay import _apply_reporting_progress
 
     loaded = answers_mod.load(args.answers)
@@ -130,7 +128,8 @@ def cmd_offboard(args: argparse.Namespace, console) -> int:  # noqa: C901 - one 
             console.error(f"{user} is not applied from this workspace, so tfiam does not offboard it; "
                           f"{command('tfiam', 'status', args.answers)} says where it stands. Nothing was changed.")
             return Exit.REFUSED
-        facts = offboard.read_facts(iam, user, state)
+        deny = deny_all(loaded)
+        facts = offboard.read_facts(iam, user, state, deny)
         now = dt.datetime.now(dt.UTC)
         console.step(3, total, f"where {user} stands")
         for line in offboard.where(facts, now):
@@ -148,35 +147,20 @@ def cmd_offboard(args: argparse.Namespace, console) -> int:  # noqa: C901 - one 
             for line in held:
                 console.say(line)
         applied = tried = False
-        before = state
         try:
             if not step.destroy:
                 pipeline.set_key_slots(step.slots)
                 pipeline.prepare()
             console.step(4, total, f"terraform plan ({step.name})")
             stack.callback(pipeline.discard_plan)
-            try:
-                run_step(pipeline.plan(destroy=step.destroy), console)
-            except TerraformFailed as exc:
-                if locks.lock_from_failure(exc) is None:
-                    raise
-                console.error(locks.explain_lock(exc, args.answers) or str(exc))
-                console.error("another run holds the state lock; nothing was changed")
-                return Exit.REFUSED
-            summary = pipeline.summary
-            assert summary is not None
-            show(pipeline.review, summary.headline(), summary.changes, console)
-            if beyond := _beyond(pipeline.review, step):
-                console.error(f"the plan also changes what this step does not ({'; '.join(beyond)}): the answers "
-                              f"changed since the last replay. Run {command('tfiam', 'replay', args.answers)} "
-                              "first, then this again. Nothing was applied.")
-                return Exit.REFUSED
+            if (refused := _plan(pipeline, step, args, console, destroy=step.destroy)) is not None:
+                return refused
             if not _approved(step, pipeline.review, args, console, user):
                 console.say("Not applied.")
                 return Exit.REFUSED
-            if found is not None:
-                holdings.remove(iam, user, found, console.say)
-            if summary.has_changes:
+            if step.destroy:
+                return _delete(pipeline, step, facts, found, state, args, console, iam)
+            if pipeline.summary is not None and pipeline.summary.has_changes:
                 console.step(5, total, f"terraform apply ({step.name}: the plan above, nothing else)")
                 tried = True
                 _apply_reporting_progress(pipeline, console)
@@ -185,15 +169,9 @@ def cmd_offboard(args: argparse.Namespace, console) -> int:  # noqa: C901 - one 
             if not applied and not step.destroy:
                 pipeline.set_key_slots(None if tried else neutral)
                 pipeline.prepare()
-        if step.destroy:
-            archive = _archive(ws, args.answers, user, before, pipeline.runner.state_pull(), found)
-            gone = not rotation.user_exists(iam, user)
-            console.say(verify.format_checklist([Check(f"user {user} deleted", gone, "gone" if gone else "still there")]))
-            console.say(f"The answers, the final state and what was removed are kept in {shown(archive)}.")
-            return Exit.OK if gone else Exit.VERIFY_FAILED
         pipeline.set_key_slots(None)  # verify what the state now says (disabled, or enabled again)
-        checks = pipeline.verify() + offboard.check_applied(offboard.read_facts(iam, user, pipeline.runner.state_pull()),
-                                                            step)
+        checks = pipeline.verify() + offboard.check_applied(
+            offboard.read_facts(iam, user, pipeline.runner.state_pull(), deny), step)
         console.say(verify.format_checklist(checks))
         if not verify.all_ok(checks):
             console.error("verification failed: the account does not match the step (see [FAIL] above)")
@@ -202,29 +180,107 @@ def cmd_offboard(args: argparse.Namespace, console) -> int:  # noqa: C901 - one 
     return Exit.OK
 
 
+def _plan(pipeline, step, args, console, *, destroy: bool) -> int | None:
+    """Plan and show it; the exit code to stop with when the plan cannot be this step's."""
+    from ...engine.terraform import locks
+    from ...engine.terraform.events import TerraformFailed
+    from ..gate import show
+
+    try:
+        run_step(pipeline.plan(destroy=destroy), console)
+    except TerraformFailed as exc:
+        if locks.lock_from_failure(exc) is None:
+            raise
+        console.error(locks.explain_lock(exc, args.answers) or str(exc))
+        console.error("another run holds the state lock; nothing was changed")
+        return Exit.REFUSED
+    summary = pipeline.summary
+    assert summary is not None
+    show(pipeline.review, summary.headline(), summary.changes, console)
+    if beyond := _beyond(pipeline.review, step):
+        console.error(f"the plan also changes what this step does not ({'; '.join(beyond)}): the answers "
+                      f"changed since the last replay. Run {command('tfiam', 'replay', args.answers)} "
+                      "first, then this again. Nothing was applied.")
+        return Exit.REFUSED
+    return None
+
+
+def _delete(pipeline, step, facts, found, before: dict, args, console, iam) -> int:
+    """The confirmed delete: archive first, record that it is under way (a run cut off from
+    here on finishes it; nobody cancels a half-deleted user), remove what Terraform does
+    not manage, then destroy exactly what was reviewed."""
+    from ...engine.aws import verify
+    from ...engine.aws.expected import Check
+    from ...engine.lifecycle import holdings, rotation
+    from ...engine.terraform import keyslots
+    from ..replay import _apply_reporting_progress
+
+    user = facts.user
+    reviewed = {c.address for c in pipeline.review.changes} if pipeline.review is not None else set()
+    archive = _archive(pipeline.workspace_dir, args.answers, user, before, found, iam)
+    if facts.phase != "deleting":
+        pipeline.set_key_slots(step.slots)
+        pipeline.prepare()
+        console.step(5, 5, "terraform apply: record that the delete is under way")
+        run_step(pipeline.plan(), console)
+        marks = [c.address for c in (pipeline.review.changes if pipeline.review is not None else [])]
+        if marks != [keyslots.OFFBOARD_ADDRESS]:
+            others = ", ".join(m for m in marks if m != keyslots.OFFBOARD_ADDRESS) or "nothing"
+            console.error(f"recording the delete would also change {others}; run "
+                          f"{command('tfiam', 'replay', args.answers)} first. Nothing was deleted.")
+            return Exit.REFUSED
+        _apply_reporting_progress(pipeline, console)
+    if found is not None:
+        holdings.remove(iam, user, found, console.say)
+    console.step(5, 5, f"terraform apply: delete {user} (the plan above)")
+    run_step(pipeline.plan(destroy=True), console)
+    now = {c.address for c in pipeline.review.changes} if pipeline.review is not None else set()
+    if extra := now - reviewed:
+        console.error(f"the delete now also removes {', '.join(sorted(extra))}, which was not in the plan you "
+                      f"confirmed; nothing more was deleted. Run {command('tfiam', 'offboard', args.answers)} again "
+                      "to review it")
+        return Exit.REFUSED
+    if pipeline.summary is not None and pipeline.summary.has_changes:
+        _apply_reporting_progress(pipeline, console)
+    _write(archive / "state-after.json", pipeline.runner.state_pull())
+    gone = not rotation.user_exists(iam, user)
+    console.say(verify.format_checklist([Check(f"user {user} deleted", gone, "gone" if gone else "still there")]))
+    console.say(f"The answers, the last state with the user and what was removed are kept in {shown(archive)}.")
+    return Exit.OK if gone else Exit.VERIFY_FAILED
+
+
 def _next_hint(step, answers_path: str) -> str:
     if step.name == "disable":
         record = step.slots.offboarding or {}
-        days = int(record.get("observe_seconds") or 0) // 86400
-        return (f"Next: after the observation window ({days} days), {command('tfiam', 'offboard', answers_path)} "
+        from ...engine.lifecycle.rotation import span
+
+        window = span(dt.timedelta(seconds=int(record.get("observe_seconds") or 0)))
+        return (f"Next: after the observation window ({window}), {command('tfiam', 'offboard', answers_path)} "
                 f"deletes the user if nothing was used since. Until then "
                 f"{command('tfiam', 'offboard', answers_path, '--cancel')} brings it back.")
     return "The offboarding is cancelled: the user is enabled again."
 
 
-def _archive(ws: Path, answers_path: str, user: str, before: dict, after: dict, found) -> Path:
-    """The record of a deleted user: the answers, the last state with the user in it, the
-    state after, and what was removed besides (workspace/.tfiam/archive/USER-TIME/)."""
+def _write(path: Path, data) -> None:
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+
+
+def _archive(ws: Path, answers_path: str, user: str, before: dict, found, iam) -> Path:
+    """The record of a user about to be deleted, written before anything is: the answers,
+    the last state with the user in it, and what is removed besides Terraform's resources
+    (inline policies with their documents): workspace/.tfiam/archive/USER-TIME/, 0700."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = ws / ".tfiam" / "archive" / f"{user}-{stamp}"
     folder.mkdir(parents=True, mode=0o700)
+    folder.parent.chmod(0o700)
     shutil.copyfile(answers_path, folder / "answers.yaml")
+    (folder / "answers.yaml").chmod(0o600)
     removed = [f"{r['type']}.{r['name']}" for r in before.get("resources", []) if r.get("mode") == "managed"]
-    files = {"state-before.json": before, "state-after.json": after,
-             "summary.json": {"user": user, "deleted_at": stamp, "terraform_removed": removed,
-                              "also_removed": found.to_json() if found is not None else {}}}
-    for name, data in files.items():
-        path = folder / name
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        path.chmod(0o600)
+    documents = {name: iam.get_user_policy(UserName=user, PolicyName=name)["PolicyDocument"]
+                 for name in (found.inline_policies if found is not None else [])}
+    _write(folder / "state-before.json", before)
+    _write(folder / "summary.json", {"user": user, "deleted_at": stamp, "terraform_removed": removed,
+                                     "also_removed": found.to_json() if found is not None else {},
+                                     "inline_policy_documents": documents})
     return folder

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..answers import Answers
-from ..answers.offboarding import DENY_ALL, DISABLED_AT, DISABLED_BY
+from ..answers.offboarding import DENY_ALL, DISABLED_AT, DISABLED_BY, room_to_disable
 from ..aws.clients import paged
 from ..aws.expected import Check
 from ..terraform import keyslots
@@ -34,7 +34,10 @@ DEFAULT_OBSERVE = dt.timedelta(days=30)
 MODULE = keyslots.MODULE
 LOGIN_ADDRESS = f"{MODULE}.aws_iam_user_login_profile.this[0]"
 USER_ADDRESS = f"{MODULE}.aws_iam_user.this"
-DENY_ADDRESS = f'{MODULE}.aws_iam_user_policy_attachment.this["{DENY_ALL}"]'
+
+
+def deny_address(deny: str) -> str:
+    return f'{MODULE}.aws_iam_user_policy_attachment.this["{deny}"]'
 
 __all__ = ["DEFAULT_OBSERVE", "Facts", "Refusal", "Step", "check_applied", "next_step", "read_facts", "where"]
 
@@ -51,15 +54,34 @@ class Facts:
     password_last_used: dt.datetime | None = None
     user_policies: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
+    deny: str = DENY_ALL  # AWSDenyAll in the user's partition
+    shared_groups: dict[str, list[str]] = field(default_factory=dict)  # groups this workspace made -> other members
+
+    @property
+    def phase(self) -> str:
+        return str((self.record or {}).get("phase") or "")
 
     @property
     def disabled_at(self) -> dt.datetime | None:
         return parse_time((self.record or {}).get("disabled_at"))
 
 
-def read_facts(iam: Any, user: str, state: dict[str, Any] | None) -> Facts:
+def _groups_made_here(state: dict[str, Any] | None) -> list[str]:
+    return [str((i.get("attributes") or {}).get("name")) for r in (state or {}).get("resources", [])
+            if r.get("mode") == "managed" and r.get("type") == "aws_iam_group" for i in r.get("instances", [])
+            if (i.get("attributes") or {}).get("name")]
+
+
+def read_facts(iam: Any, user: str, state: dict[str, Any] | None, deny: str = DENY_ALL) -> Facts:
     facts = Facts(user, keyslots.state_keys(state), {k.id: k for k in live_keys(iam, user)},
-                  keyslots.offboard_record_of(state))
+                  keyslots.offboard_record_of(state), deny=deny)
+    for group in _groups_made_here(state):
+        try:
+            members = [u["UserName"] for u in paged(iam, "get_group", "Users", GroupName=group)]
+        except iam.exceptions.NoSuchEntityException:
+            continue
+        if others := [m for m in members if m != user]:
+            facts.shared_groups[group] = others
     got = iam.get_user(UserName=user)["User"]
     facts.password_last_used = got.get("PasswordLastUsed")
     facts.tags = {t["Key"]: t["Value"] for t in paged(iam, "list_user_tags", "Tags", UserName=user)}
@@ -113,9 +135,22 @@ def next_step(facts: Facts, answers: Answers, *, now: dt.datetime, actor: str, a
         if rotation is not None and rotation.get("phase") in ("started", "cut-over"):
             raise Refusal(f"a key rotation of {facts.user} is under way; finish or roll it back first "
                           f"({command('tfiam', 'rotate', answers_path)}), then offboard")
+        if over := room_to_disable(answers):
+            raise Refusal(f"the disabled user would not fit IAM's quotas: {'; '.join(over)}. Make room in "
+                          f"{answers_path} and replay it first")
         step = _disable(facts, answers, now, actor, DEFAULT_OBSERVE if observe is None else observe, answers_path)
+    elif facts.phase == "deleting":
+        if cancel:
+            raise Refusal(f"the delete of {facts.user} was confirmed and has begun, so it cannot be cancelled; "
+                          f"run {command('tfiam', 'offboard', answers_path)} to finish it")
+        return _delete(facts, now, observe, answers_path, resumed=True)
     elif cancel:
         step = _cancel(facts, answers)
+    elif missing := incomplete(facts):
+        # A disable cut off half-way, or undone by hand: disable (again), and the window starts anew.
+        window = observe if observe is not None else dt.timedelta(seconds=int(facts.record.get("observe_seconds") or 0))
+        step = _disable(facts, answers, now, actor, window, answers_path)
+        step.doing = f"disable again ({'; '.join(missing)}): " + step.doing.removeprefix("disable ")
     else:
         return _delete(facts, now, observe, answers_path)
     step.slots.record = rotation  # the rotation's record (its history) stays as it is
@@ -133,7 +168,7 @@ def _disable(facts: Facts, answers: Answers, now: dt.datetime, actor: str, obser
         doing += ", and the console password deleted (a cancel makes a new one)"
         deletes, removes = [f"the console password of {facts.user}"], [LOGIN_ADDRESS]
     doing += f"; the user and its groups stay for the observation window ({span(observe)})"
-    return Step("disable", doing, slots, [USER_ADDRESS, DENY_ADDRESS, LOGIN_ADDRESS, keyslots.OFFBOARD_ADDRESS,
+    return Step("disable", doing, slots, [USER_ADDRESS, deny_address(facts.deny), LOGIN_ADDRESS, keyslots.OFFBOARD_ADDRESS,
                                           *(keyslots.address(s) for s in facts.held)], removes, deletes)
 
 
@@ -145,31 +180,55 @@ def _cancel(facts: Facts, answers: Answers) -> Step:
         doing += ("; the console password was deleted at disable, so a new one is made "
                   "(hand it over with tfiam decrypt)")
     return Step("cancel", doing, slots,
-                [USER_ADDRESS, DENY_ADDRESS, LOGIN_ADDRESS, keyslots.OFFBOARD_ADDRESS,
+                [USER_ADDRESS, deny_address(facts.deny), LOGIN_ADDRESS, keyslots.OFFBOARD_ADDRESS,
                  *(keyslots.address(s) for s in slots.slots)],
-                [DENY_ADDRESS, keyslots.OFFBOARD_ADDRESS], [])
+                [deny_address(facts.deny), keyslots.OFFBOARD_ADDRESS], [])
 
 
-def evidence(facts: Facts) -> list[str]:
-    """What was used or re-enabled since the disable (empty: nothing)."""
-    at = facts.disabled_at
-    found = []
-    for key in facts.live.values():
-        if key.status == "Active":
-            found.append(f"access key {key.id} is Active again")
-        if at is not None and key.last_used is not None and key.last_used > at:
-            found.append(f"access key {key.id} was {key.use()}")
+def incomplete(facts: Facts) -> list[str]:
+    """What is not disabled although the record says so (a disable cut off, or undone by hand)."""
+    found = [f"access key {key.id} is Active" for key in facts.live.values() if key.status == "Active"]
     if facts.login_profile:
-        found.append("a console password was set again")
-    if at is not None and facts.password_last_used is not None and facts.password_last_used > at:
-        found.append(f"the console password was used {iso(facts.password_last_used)}")
-    if DENY_ALL not in facts.user_policies:
-        found.append("AWSDenyAll was detached from the user")
+        found.append("a console password is set")
+    if facts.deny not in facts.user_policies:
+        found.append("AWSDenyAll is not attached")
+    if DISABLED_AT not in facts.tags:
+        found.append(f"the tag {DISABLED_AT} is missing")
     return found
 
 
-def _delete(facts: Facts, now: dt.datetime, observe: dt.timedelta | None, answers_path: str) -> Step:
+def evidence(facts: Facts) -> list[str]:
+    """What was used since the disable (empty: nothing)."""
+    at = facts.disabled_at
+    found = [f"access key {key.id} was {key.use()}" for key in facts.live.values()
+             if at is not None and key.last_used is not None and key.last_used > at]
+    if at is not None and facts.password_last_used is not None and facts.password_last_used > at:
+        found.append(f"the console password was used {iso(facts.password_last_used)}")
+    return found
+
+
+def blockers(facts: Facts) -> list[str]:
+    """What a delete would take from someone else, or what IAM would refuse it for."""
+    mine = {k.id for k in facts.held.values()}
+    found = [f"access key {key.id} ({key.status}) was made outside tfiam" for key in facts.live.values()
+             if key.id not in mine]
+    found += [f"group {group}, made by this workspace, also has {', '.join(members)} as member(s)"
+              for group, members in sorted(facts.shared_groups.items())]
+    return found
+
+
+def _delete(facts: Facts, now: dt.datetime, observe: dt.timedelta | None, answers_path: str,
+            resumed: bool = False) -> Step:
     record = facts.record or {}
+    if blocked := blockers(facts):
+        raise Refusal(f"deleting {facts.user} would take what is not only its own: {'; '.join(blocked)}. Remove "
+                      "the key, or move the other members to a group of their own, then run this again")
+    slots = KeySlots({slot: "Inactive" for slot in facts.held}, None, {**record, "phase": "deleting"})
+    doing = (f"delete {facts.user} and everything it holds (keys, memberships, attachments, the groups this "
+             "workspace made); existing groups keep their other members")
+    if resumed:
+        return Step("delete", "finish the delete that was begun: " + doing, slots, destroy=True,
+                    deletes=[f"the IAM user {facts.user}"])
     at = facts.disabled_at
     assert at is not None  # offboard_record_of checked it
     window = observe if observe is not None else dt.timedelta(seconds=int(record.get("observe_seconds") or 0))
@@ -179,12 +238,11 @@ def _delete(facts: Facts, now: dt.datetime, observe: dt.timedelta | None, answer
                       f"(--observe shortens the window; {command('tfiam', 'offboard', answers_path, '--cancel')} "
                       "brings the user back)")
     if found := evidence(facts):
+        cancel = command('tfiam', 'offboard', answers_path, '--cancel')
         raise Refusal(f"since {facts.user} was disabled at {iso(at)}: {'; '.join(found)}. Someone may still depend "
-                      f"on this user: find out who, then cancel ({command('tfiam', 'offboard', answers_path, '--cancel')}) "
-                      "or disable again by hand and run this again")
-    return Step("delete", f"delete {facts.user} and everything it holds (keys, memberships, attachments, the groups "
-                          "this workspace made); existing groups keep their other members",
-                KeySlots(), destroy=True, deletes=[f"the IAM user {facts.user}"])
+                      f"on this user: find out who. To keep it, {cancel}; to start the window again, {cancel} "
+                      f"and then {command('tfiam', 'offboard', answers_path)}")
+    return Step("delete", doing, slots, destroy=True, deletes=[f"the IAM user {facts.user}"])
 
 
 def check_applied(facts: Facts, step: Step) -> list[Check]:
@@ -194,7 +252,7 @@ def check_applied(facts: Facts, step: Step) -> list[Check]:
         return [Check("every access key Inactive", inactive,
                       ", ".join(f"{k.id}: {k.status}" for k in facts.live.values()) or "no keys"),
                 Check("no console password", not facts.login_profile, "deleted" if not facts.login_profile else "set"),
-                Check("AWSDenyAll attached to the user", DENY_ALL in facts.user_policies, DENY_ALL),
+                Check("AWSDenyAll attached to the user", facts.deny in facts.user_policies, facts.deny),
                 Check("disabled tags", DISABLED_AT in facts.tags and DISABLED_BY in facts.tags,
                       f"{facts.tags.get(DISABLED_AT)} by {facts.tags.get(DISABLED_BY)}")]
     if step.name == "cancel":
@@ -202,6 +260,6 @@ def check_applied(facts: Facts, step: Step) -> list[Check]:
         statuses = {slot: facts.live[k.id].status for slot, k in facts.held.items() if k.id in facts.live}
         return [Check("access keys as before the disable", all(statuses.get(s) == v for s, v in wanted.items()),
                       ", ".join(f"{s}: {v}" for s, v in sorted(statuses.items())) or "no keys"),
-                Check("AWSDenyAll detached", DENY_ALL not in facts.user_policies, "detached"),
+                Check("AWSDenyAll detached", facts.deny not in facts.user_policies, "detached"),
                 Check("disabled tags removed", DISABLED_AT not in facts.tags and DISABLED_BY not in facts.tags, "removed")]
     return []

@@ -38,6 +38,7 @@ def address(slot: str) -> str:
 RECORD_ADDRESS = "terraform_data.key_rotation[0]"
 OFFBOARD_OUTPUT = "offboarding"
 OFFBOARD_ADDRESS = "terraform_data.offboarding[0]"
+OFFBOARD_PHASES = ("disabled", "deleting")  # deleting: a delete was confirmed and is under way
 
 # tfiam signs in with a new key only this soon after it was made (rotate's own check, a
 # replay's verification): AWS records a sign-in as a use, and a rotation's cutover must
@@ -126,7 +127,7 @@ def offboard_record_of(state: dict[str, Any] | None) -> dict[str, Any] | None:
     """The offboarding record in a state (its ``offboarding`` output), or None.  One of
     unknown shape is None too: nothing is decided from it."""
     record = _output_record(state, OFFBOARD_OUTPUT)
-    if not isinstance(record, dict) or record.get("phase") != "disabled":
+    if not isinstance(record, dict) or record.get("phase") not in OFFBOARD_PHASES:
         return None
     if not all(isinstance(record.get(k), str) and record[k] for k in ("disabled_at", "disabled_by")):
         return None
