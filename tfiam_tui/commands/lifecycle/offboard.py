@@ -123,6 +123,14 @@ def cmd_offboard(args: argparse.Namespace, console) -> int:  # noqa: C901 - one 
         provider = loaded.provider
         iam = iam_client(provider.region, provider.profile, provider.endpoint, pl.explicit_credentials(extra_env))
         user = loaded.user.name
+        deleting = (keyslots.offboard_record_of(state) or {}).get("phase") == "deleting"
+        if deleting and not rotation.user_exists(iam, user):
+            if args.cancel:
+                console.error(f"the delete of {user} has begun and IAM has deleted the user, so there is nothing to "
+                              f"cancel; {command('tfiam', 'offboard', args.answers)} removes what is left. "
+                              "Nothing was changed.")
+                return Exit.REFUSED
+            return _finish_gone(pipeline, args, console, user, stack)
         if not any(r.get("type") == "aws_iam_user" for r in state.get("resources", [])) or not rotation.user_exists(
                 iam, user):
             console.error(f"{user} is not applied from this workspace, so tfiam does not offboard it; "
@@ -247,6 +255,26 @@ def _delete(pipeline, step, facts, found, before: dict, args, console, iam) -> i
     console.say(verify.format_checklist([Check(f"user {user} deleted", gone, "gone" if gone else "still there")]))
     console.say(f"The answers, the last state with the user and what was removed are kept in {shown(archive)}.")
     return Exit.OK if gone else Exit.VERIFY_FAILED
+
+
+def _finish_gone(pipeline, args, console, user: str, stack) -> int:
+    """A confirmed delete cut off after IAM deleted the user: what is left in the state (and
+    in AWS: this workspace's groups) goes as the reviewed delete said; nothing new is asked."""
+    from ...engine.lifecycle import offboard
+    from ...engine.terraform.keyslots import KeySlots
+    from ..replay import _apply_reporting_progress
+
+    console.say(f"The delete of {user} was begun and IAM has deleted the user; removing what is left of it.")
+    step = offboard.Step("delete", "finish the delete", KeySlots(), destroy=True)
+    console.step(4, 5, "terraform plan (delete: what is left)")
+    stack.callback(pipeline.discard_plan)
+    if (refused := _plan(pipeline, step, args, console, destroy=True)) is not None:
+        return refused
+    if pipeline.summary is not None and pipeline.summary.has_changes:
+        console.step(5, 5, "terraform apply (the plan above)")
+        _apply_reporting_progress(pipeline, console)
+    console.say(f"{user} is deleted, and the workspace holds nothing of it.")
+    return Exit.OK
 
 
 def _next_hint(step, answers_path: str) -> str:

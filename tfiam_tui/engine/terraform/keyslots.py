@@ -108,7 +108,15 @@ def state_keys(state: dict[str, Any] | None) -> dict[str, StateKey]:
 
 
 def _output_record(state: dict[str, Any] | None, output: str) -> Any:
+    """The record in the root output ``output``, else in its terraform_data resource (a
+    destroy removes the outputs first: one cut off half-way leaves the resource alone)."""
     value = (((state or {}).get("outputs") or {}).get(output) or {}).get("value")
+    if not value:
+        for resource in (state or {}).get("resources", []):
+            if resource.get("mode") == "managed" and resource.get("type") == "terraform_data" \
+                    and resource.get("name") == output:
+                for instance in resource.get("instances", []):
+                    value = ((instance.get("attributes") or {}).get("output") or {}).get("value")
     if not isinstance(value, str) or not value:
         return None
     try:
