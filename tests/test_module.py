@@ -30,12 +30,13 @@ RENDERED = {"terraform_version": '">= 1.6.0"', "aws_provider_version": '"~> 5.0"
 ROOT_VARIABLES = {
     "region", "profile", "endpoint", "user_name", "user_path", "user_tags",
     "permissions_boundary", "force_destroy", "groups", "existing_groups",
-    "user_policy_arns", "access_keys", "key_rotation", "create_login_profile",
+    "user_policy_arns", "access_keys", "key_rotation", "offboarding", "create_login_profile",
     "password_reset_required", "password_length", "pgp_key", "enforce_mfa",
 }
 ROOT_OUTPUTS = {
-    "user_name", "user_arn", "group_names", "access_keys", "key_rotation", "access_key_id", "access_key_encrypted_secret",
-    "access_key_key_fingerprint", "login_profile_encrypted_password", "login_profile_key_fingerprint",
+    "user_name", "user_arn", "group_names", "access_keys", "key_rotation", "offboarding", "access_key_id",
+    "access_key_encrypted_secret", "access_key_key_fingerprint", "login_profile_encrypted_password",
+    "login_profile_key_fingerprint",
 }
 
 # Text that Terraform would treat as a template if it were ever parsed as HCL.

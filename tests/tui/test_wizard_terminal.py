@@ -35,9 +35,10 @@ def test_wizard_in_a_real_terminal_reaches_a_verified_user_in_the_sandbox(tmp_pa
         keys(term, "Enter")  # the first choice, focused: create a new IAM user
         term.wait_for("Step 1/8: Provider", timeout=UI)
         term.wait_for("SANDBOX", timeout=UI)  # the permanent marker
-        keys(term, literal="eu-central-1")
-        term.wait_for("eu-central-1", timeout=UI)
-        keys(term, "Enter")
+        # The region and Enter in one go: waiting for "eu-central-1" to show is no sign that it
+        # was all typed (the region list offers it after "eu-c"), and an Enter sent after that
+        # sign could land on a half-typed region on a busy machine.
+        keys(term, "Enter", literal="eu-central-1")
         term.wait_for("Step 2/8: User", timeout=UI)
         keys(term, "Enter", literal="term bot")  # a space: the rule shows under the field
         term.wait_for("has a space", timeout=UI)

@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ..answers import Answers
 from ..aws.clients import error_text
 from ..terraform.statefile import read_state
+from ..text import command
 from . import rotation, status, table
 
 
@@ -83,9 +84,10 @@ def overview(
     elif "unreadable" in found.needs_action:
         out.why_none = "AWS or the state could not be read (see the error above)"
     elif "offboarding" in found.needs_action:
-        out.why_none = f"the user is disabled (tfiam offboard); tfiam offboard {answers_path} --cancel enables it again"
+        out.why_none = (f"the user is disabled (tfiam offboard); {command('tfiam', 'offboard', answers_path, '--cancel')} "
+                        "enables it again")
     elif not found.exists or "not-applied" in found.needs_action or "not-managed" in found.needs_action:
-        out.why_none = f"the user is not applied from this workspace yet; replay {answers_path} first"
+        out.why_none = f"the user is not applied from this workspace yet; run {command('tfiam', 'replay', answers_path)} first"
     else:
         _rotation_choices(out, answers, workspace, credentials, answers_path, now)
     return out
