@@ -106,6 +106,8 @@ def test_disable_observe_and_delete_everything_the_user_holds(tmp_path, moto_end
     gone = _run("offboard", str(answers), "--auto-approve", "--allow-destroy", tf_plugin_dir=tf_plugin_dir)
     assert gone.returncode == Exit.OK, gone.stdout + gone.stderr
     assert "This step (delete)" in gone.stdout
+    # The stand-in has no service-last-accessed report: said, never taken for "nothing used".
+    assert "IAM's service-last-accessed report: not available (this endpoint does not implement it)" in gone.stdout
     assert "inline policy by-hand" in gone.stdout and f"MFA device {device}" in gone.stdout
     with pytest.raises(ClientError, match="NoSuchEntity"):
         client.get_user(UserName=name)

@@ -126,3 +126,51 @@ def test_cancel_restores_the_keys_as_they_were_and_nothing_to_cancel_is_said():
     assert step.name == "cancel" and step.slots.slots == {"a": "Active"} and step.slots.offboarding is None
     with pytest.raises(offboard.Refusal, match="nothing to cancel"):
         _step(_facts(disabled=False), cancel=True)
+
+
+class _Report:
+    """IAM's service-last-accessed report, which the stand-in does not implement: the calls
+    and answer shapes of AWS's API reference, paged and not ready at first."""
+
+    def __init__(self, pages, status="COMPLETED", ready_after=1):
+        self.pages, self.status, self.ready_after, self.calls = pages, status, ready_after, 0
+
+    def generate_service_last_accessed_details(self, Arn):
+        assert Arn == "arn:aws:iam::1:user/ci-bot"
+        return {"JobId": "job-1"}
+
+    def get_service_last_accessed_details(self, JobId, Marker=None):
+        self.calls += 1
+        if self.calls <= self.ready_after:
+            return {"JobStatus": "IN_PROGRESS"}
+        if self.status != "COMPLETED":
+            return {"JobStatus": self.status, "Error": {"Message": "denied"}}
+        index = int(Marker or 0)
+        return {"JobStatus": "COMPLETED", "ServicesLastAccessed": self.pages[index],
+                "IsTruncated": index + 1 < len(self.pages), "Marker": str(index + 1)}
+
+
+def test_the_service_report_is_read_to_its_last_page_and_a_use_since_the_disable_stops_the_delete():
+    from tfiam_tui.engine.lifecycle.usage import service_use
+
+    disabled = NOW - dt.timedelta(days=31)
+    pages = [[{"ServiceNamespace": "s3", "LastAuthenticated": disabled - dt.timedelta(days=1)}],
+             [{"ServiceNamespace": "ec2", "LastAuthenticated": NOW - dt.timedelta(days=2)}, {"ServiceNamespace": "sns"}]]
+    report = service_use(_Report(pages), "arn:aws:iam::1:user/ci-bot", disabled, sleep=lambda _s: None)
+    assert report.unavailable is None and report.since == [f"ec2 at {iso(NOW - dt.timedelta(days=2))}"]
+    facts = _facts(record=_record(disabled), status="Inactive", services=report)
+    with pytest.raises(offboard.Refusal, match="service-last-accessed report shows ec2 at"):
+        _step(facts)
+    quiet = service_use(_Report([pages[0]]), "arn:aws:iam::1:user/ci-bot", disabled, sleep=lambda _s: None)
+    assert quiet.since == [] and "no service reached since the disable" in quiet.line()
+    assert _step(_facts(record=_record(disabled), status="Inactive", services=quiet)).name == "delete"
+
+
+def test_a_report_that_fails_or_never_finishes_is_said_to_be_unavailable():
+    from tfiam_tui.engine.lifecycle.usage import service_use
+
+    failed = service_use(_Report([], status="FAILED"), "arn:aws:iam::1:user/ci-bot", NOW, sleep=lambda _s: None)
+    assert failed.unavailable == "the report failed: denied"
+    slow = service_use(_Report([], ready_after=10**6), "arn:aws:iam::1:user/ci-bot", NOW, wait=0,
+                       sleep=lambda _s: None)
+    assert "not ready within 0 s" in (slow.unavailable or "") and "not available" in slow.line()

@@ -28,6 +28,7 @@ from ..terraform import keyslots
 from ..terraform.keyslots import KeySlots, StateKey
 from ..text import command
 from .rotation import LiveKey, Refusal, iso, live_keys, parse_time, span
+from .usage import ServiceUse, service_use
 
 VERSION = 1
 DEFAULT_OBSERVE = dt.timedelta(days=30)
@@ -55,6 +56,7 @@ class Facts:
     user_policies: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     deny: str = DENY_ALL  # AWSDenyAll in the user's partition
+    services: ServiceUse | None = None  # IAM's service-last-accessed report since the disable
     shared_groups: dict[str, list[str]] = field(default_factory=dict)  # groups this workspace made -> other members
 
     @property
@@ -92,6 +94,8 @@ def read_facts(iam: Any, user: str, state: dict[str, Any] | None, deny: str = DE
         facts.login_profile = True
     except iam.exceptions.NoSuchEntityException:
         facts.login_profile = False
+    if facts.phase == "disabled" and facts.disabled_at is not None:  # what a delete will weigh
+        facts.services = service_use(iam, got["Arn"], facts.disabled_at)
     return facts
 
 
@@ -110,6 +114,8 @@ def where(facts: Facts, now: dt.datetime) -> list[str]:
     lines = [f"  access key {k.id}: {k.status}, {k.use()}" for k in facts.live.values()]
     lines.append(f"  console password: {'set' if facts.login_profile else 'none'}"
                  + (f", last sign-in {iso(facts.password_last_used)}" if facts.password_last_used else ""))
+    if facts.services is not None:
+        lines.append(facts.services.line())
     at = facts.disabled_at
     if facts.record is None or at is None:
         lines.append("Not being offboarded.")
@@ -204,6 +210,8 @@ def evidence(facts: Facts) -> list[str]:
              if at is not None and key.last_used is not None and key.last_used > at]
     if at is not None and facts.password_last_used is not None and facts.password_last_used > at:
         found.append(f"the console password was used {iso(facts.password_last_used)}")
+    if facts.services is not None and facts.services.since:
+        found.append(f"IAM's service-last-accessed report shows {', '.join(facts.services.since)}")
     return found
 
 
