@@ -43,10 +43,11 @@ def listed(iam: Any, user: str) -> Holdings:
 
 def remove(iam: Any, user: str, found: Holdings, say: Any) -> None:
     """Remove what ``found`` lists; ``say(line)`` for each.  A virtual MFA device is
-    deactivated, then deleted (it would otherwise stay in the account, unassigned)."""
+    deactivated, then deleted (it would otherwise stay in the account, unassigned); a
+    hardware or FIDO device is only deactivated (it is not IAM's to delete)."""
     for serial in found.mfa_devices:
         iam.deactivate_mfa_device(UserName=user, SerialNumber=serial)
-        if serial.startswith("arn:"):
+        if serial.startswith("arn:") and ":mfa/" in serial:  # a virtual device (a security key's is ":u2f/")
             iam.delete_virtual_mfa_device(SerialNumber=serial)
         say(f"  removed MFA device {serial}")
     for key in found.ssh_keys:
