@@ -109,14 +109,17 @@ def test_delete_waits_for_the_window_then_refuses_on_use_and_on_what_is_not_its_
     shared = _facts(record=record, status="Inactive", shared_groups={"ci-group": ["colleague"]})
     with pytest.raises(offboard.Refusal, match="group ci-group, made by this workspace, also has colleague"):
         _step(shared)
-    step = _step(_facts(record=record, status="Inactive"))
+    history = {"version": 1, "phase": "idle", "slots": {"a": "Active"}, "last_rotation": {"finished_at": "x"}}
+    step = _step(_facts(record=record, status="Inactive"), rotation=history)
     assert step.name == "delete" and step.destroy and step.slots.offboarding["phase"] == "deleting"
+    assert step.slots.record == history  # marking the delete changes the offboarding record alone
 
 
 def test_a_delete_that_has_begun_is_finished_and_cannot_be_cancelled():
     record = _record(NOW - dt.timedelta(days=1), phase="deleting")  # inside the window: it was confirmed before
-    step = _step(_facts(record=record, status="Inactive"))
+    step = _step(_facts(record=record, status="Inactive"), rotation={"version": 1, "phase": "idle", "slots": {}})
     assert step.name == "delete" and step.doing.startswith("finish the delete that was begun")
+    assert step.slots.record == {"version": 1, "phase": "idle", "slots": {}}
     with pytest.raises(offboard.Refusal, match="cannot be cancelled"):
         _step(_facts(record=record, status="Inactive"), cancel=True)
 

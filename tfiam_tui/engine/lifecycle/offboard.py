@@ -149,7 +149,7 @@ def next_step(facts: Facts, answers: Answers, *, now: dt.datetime, actor: str, a
         if cancel:
             raise Refusal(f"the delete of {facts.user} was confirmed and has begun, so it cannot be cancelled; "
                           f"run {command('tfiam', 'offboard', answers_path)} to finish it")
-        return _delete(facts, now, observe, answers_path, resumed=True)
+        step = _delete(facts, now, observe, answers_path, resumed=True)
     elif cancel:
         step = _cancel(facts, answers)
     elif missing := incomplete(facts):
@@ -158,8 +158,8 @@ def next_step(facts: Facts, answers: Answers, *, now: dt.datetime, actor: str, a
         step = _disable(facts, answers, now, actor, window, answers_path)
         step.doing = f"disable again ({'; '.join(missing)}): " + step.doing.removeprefix("disable ")
     else:
-        return _delete(facts, now, observe, answers_path)
-    step.slots.record = rotation  # the rotation's record (its history) stays as it is
+        step = _delete(facts, now, observe, answers_path)
+    step.slots.record = rotation  # the rotation's record (its history) stays as it is, up to the destroy
     return step
 
 
