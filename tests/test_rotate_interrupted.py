@@ -16,16 +16,14 @@ import uuid
 import pytest
 
 from tests.test_converge import Descendants, HoldingProxy, Run, _answers, _replay, terraform_apply_of, wait_gone
-from tests.test_e2e import TFIAM, iam
+from tests.test_e2e import TFIAM
+from tests.test_rotate import _keys
 from tfiam_tui.engine.exitcodes import Exit
 
 pytestmark = pytest.mark.e2e
 
 NEW_KEY = 'module.iam_user.aws_iam_access_key.this["b"]'
 
-
-def _keys(endpoint: str, name: str) -> dict[str, str]:
-    return {k["AccessKeyId"]: k["Status"] for k in iam(endpoint).list_access_keys(UserName=name)["AccessKeyMetadata"]}
 
 
 def _rotate(answers, tf_plugin_dir: str) -> subprocess.CompletedProcess:

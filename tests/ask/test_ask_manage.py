@@ -9,14 +9,12 @@ import uuid
 import pytest
 
 from tests.ask.test_ask import DOWN, ENTER, KILL_LINE, run_ask
-from tests.test_e2e import answers_file, iam, run_tfiam
+from tests.test_e2e import answers_file, run_tfiam
+from tests.test_rotate import _keys
 from tfiam_tui.engine.exitcodes import Exit
 
 MANAGE = [DOWN, ENTER]  # the first question's second choice
 
-
-def _keys(endpoint: str, name: str) -> dict[str, str]:
-    return {k["AccessKeyId"]: k["Status"] for k in iam(endpoint).list_access_keys(UserName=name)["AccessKeyMetadata"]}
 
 
 @pytest.mark.e2e

@@ -12,7 +12,8 @@ import uuid
 import pytest
 
 from tests.ask.test_ask_terminal import Terminal
-from tests.test_e2e import TFIAM, answers_file, iam, run_tfiam
+from tests.test_e2e import TFIAM, answers_file, run_tfiam
+from tests.test_rotate import _keys
 from tests.tui.test_wizard_terminal import UI, keys
 from tfiam_tui.engine.exitcodes import Exit
 
@@ -21,9 +22,6 @@ pytestmark = pytest.mark.e2e
 _PASSED_ON = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
               "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED", "GNUPGHOME")
 
-
-def _keys(endpoint: str, name: str) -> dict[str, str]:
-    return {k["AccessKeyId"]: k["Status"] for k in iam(endpoint).list_access_keys(UserName=name)["AccessKeyMetadata"]}
 
 
 def test_the_wizard_shows_a_users_status_and_takes_a_rotation_step(tmp_path, moto_endpoint, gnupghome,

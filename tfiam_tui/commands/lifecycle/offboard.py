@@ -17,6 +17,7 @@ from pathlib import Path
 from ...engine.exitcodes import Exit
 from ...engine.text import command, shown
 from ..common import is_terminal, path_arg, run_step
+from .opening import TOTAL, open_step
 from .rotate import _observe
 
 
@@ -79,49 +80,19 @@ def _beyond(review, step) -> list[str]:
 
 def cmd_offboard(args: argparse.Namespace, console) -> int:  # noqa: C901 - one step's sequence, said in order
     from ...engine import answers as answers_mod
-    from ...engine import pipeline as pl
     from ...engine.answers.offboarding import deny_all
     from ...engine.aws import verify
     from ...engine.lifecycle import holdings, offboard, rotation
-    from ...engine.lifecycle.status import iam_client
-    from ...engine.runlog import RunLog
     from ...engine.terraform import keyslots
-    from ..backend import init_workspace
     from ..replay import _apply_reporting_progress
 
     loaded = answers_mod.load(args.answers)
-    ws = answers_mod.workspace_dir(loaded, args.answers, args.workspace)
-    total = 5
     with contextlib.ExitStack() as stack:
-        extra_env: dict[str, str | None] = {}
-        if args.sandbox:
-            from ...engine.aws import sandbox_service
-            from ...engine.aws.sandbox import isolated_environ
-            from ..replay import sandbox_line
-
-            running = sandbox_service.required()
-            loaded = pl.with_endpoint(loaded, running.endpoint)
-            extra_env = stack.enter_context(isolated_environ())
-            console.say(sandbox_line(running))
-        pipeline = pl.Pipeline(loaded, ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir,
-                               lock_timeout=args.lock_timeout, extra_env=extra_env, sandbox=args.sandbox)
-        pipeline.check()
-        identity = pipeline.preflight()
-        if edited := pipeline.edited_files():
-            console.error(f"workspace files were edited by hand since tfiam wrote them ({', '.join(edited)}); "
-                          f"{command('tfiam', 'replay', args.answers)} asks about them first. Nothing was changed.")
-            return Exit.REFUSED
-        neutral = pipeline.key_slots()
-        pipeline.prepare()
-        console.attach_log(stack.enter_context(contextlib.closing(RunLog(ws, "offboard"))))
-        console.step(1, total, f"answers {shown(args.answers)}: user {loaded.user.name}; acting as {identity}")
-        if (stop := init_workspace(pipeline, console, auto_approve=args.auto_approve, step=(2, total))) is not None:
-            return stop
-        for line in pipeline.recover().lines():
-            console.say(line)
-        state = pipeline.runner.state_pull()
-        provider = loaded.provider
-        iam = iam_client(provider.region, provider.profile, provider.endpoint, pl.explicit_credentials(extra_env))
+        opened = open_step(args, loaded, console, stack, "offboard")
+        if isinstance(opened, int):
+            return opened
+        loaded, pipeline, identity, neutral, state, iam = (opened.answers, opened.pipeline, opened.identity,
+                                                           opened.neutral, opened.state, opened.iam)
         user = loaded.user.name
         deleting = (keyslots.offboard_record_of(state) or {}).get("phase") == "deleting"
         if deleting and not rotation.user_exists(iam, user):
@@ -139,7 +110,7 @@ def cmd_offboard(args: argparse.Namespace, console) -> int:  # noqa: C901 - one 
         deny = deny_all(loaded)
         facts = offboard.read_facts(iam, user, state, deny)
         now = dt.datetime.now(dt.UTC)
-        console.step(3, total, f"where {user} stands")
+        console.step(3, TOTAL, f"where {user} stands")
         for line in offboard.where(facts, now):
             console.say(line)
         try:
@@ -159,7 +130,7 @@ def cmd_offboard(args: argparse.Namespace, console) -> int:  # noqa: C901 - one 
             if not step.destroy:
                 pipeline.set_key_slots(step.slots)
                 pipeline.prepare()
-            console.step(4, total, f"terraform plan ({step.name})")
+            console.step(4, TOTAL, f"terraform plan ({step.name})")
             stack.callback(pipeline.discard_plan)
             if (refused := _plan(pipeline, step, args, console, destroy=step.destroy)) is not None:
                 return refused
@@ -169,7 +140,7 @@ def cmd_offboard(args: argparse.Namespace, console) -> int:  # noqa: C901 - one 
             if step.destroy:
                 return _delete(pipeline, step, facts, found, state, args, console, iam)
             if pipeline.summary is not None and pipeline.summary.has_changes:
-                console.step(5, total, f"terraform apply ({step.name}: the plan above, nothing else)")
+                console.step(5, TOTAL, f"terraform apply ({step.name}: the plan above, nothing else)")
                 tried = True
                 _apply_reporting_progress(pipeline, console)
             applied = True

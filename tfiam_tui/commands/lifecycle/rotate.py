@@ -13,6 +13,7 @@ import datetime as dt
 from ...engine.exitcodes import Exit
 from ...engine.text import command, shown
 from ..common import is_terminal, path_arg, read_passphrase_file, run_step
+from .opening import TOTAL, open_step
 
 
 def _observe(text: str) -> dt.timedelta:
@@ -90,14 +91,10 @@ def _beyond(review, step) -> list[str]:
 
 def cmd_rotate(args: argparse.Namespace, console) -> int:
     from ...engine import answers as answers_mod
-    from ...engine import pipeline as pl
     from ...engine.aws import verify
     from ...engine.lifecycle import rotation
-    from ...engine.lifecycle.status import iam_client
-    from ...engine.runlog import RunLog
     from ...engine.terraform import keyslots, locks
     from ...engine.terraform.events import TerraformFailed
-    from ..backend import init_workspace
     from ..gate import show
     from ..replay import _apply_reporting_progress, _credentials_for_verify
 
@@ -107,38 +104,12 @@ def cmd_rotate(args: argparse.Namespace, console) -> int:
                       "no key to rotate. Nothing was changed.")
         return Exit.REFUSED
     passphrase = read_passphrase_file(args.passphrase_file)
-    ws = answers_mod.workspace_dir(loaded, args.answers, args.workspace)
-    total = 5
     with contextlib.ExitStack() as stack:
-        extra_env: dict[str, str | None] = {}
-        if args.sandbox:
-            from ...engine.aws import sandbox_service
-            from ...engine.aws.sandbox import isolated_environ
-            from ..replay import sandbox_line
-
-            running = sandbox_service.required()
-            loaded = pl.with_endpoint(loaded, running.endpoint)
-            extra_env = stack.enter_context(isolated_environ())
-            console.say(sandbox_line(running))
-        pipeline = pl.Pipeline(loaded, ws, terraform_bin=args.terraform_bin, plugin_dir=args.plugin_dir,
-                               lock_timeout=args.lock_timeout, extra_env=extra_env, sandbox=args.sandbox)
-        pipeline.check()
-        identity = pipeline.preflight()
-        if edited := pipeline.edited_files():
-            console.error(f"workspace files were edited by hand since tfiam wrote them ({', '.join(edited)}); "
-                          f"{command('tfiam', 'replay', args.answers)} asks about them first. Nothing was changed.")
-            return Exit.REFUSED
-        neutral = pipeline.key_slots()
-        pipeline.prepare()
-        console.attach_log(stack.enter_context(contextlib.closing(RunLog(ws, "rotate"))))
-        console.step(1, total, f"answers {shown(args.answers)}: user {loaded.user.name}; acting as {identity}")
-        if (stop := init_workspace(pipeline, console, auto_approve=args.auto_approve, step=(2, total))) is not None:
-            return stop
-        for line in pipeline.recover().lines():
-            console.say(line)
-        state = pipeline.runner.state_pull()
-        provider = loaded.provider
-        iam = iam_client(provider.region, provider.profile, provider.endpoint, pl.explicit_credentials(extra_env))
+        opened = open_step(args, loaded, console, stack, "rotate")
+        if isinstance(opened, int):
+            return opened
+        loaded, pipeline, identity, neutral, state, iam = (opened.answers, opened.pipeline, opened.identity,
+                                                           opened.neutral, opened.state, opened.iam)
         if not any(r.get("type") == "aws_iam_user" for r in state.get("resources", [])) or not rotation.user_exists(
                 iam, loaded.user.name):
             console.error(f"{loaded.user.name} is not applied from this workspace yet; run "
@@ -151,7 +122,7 @@ def cmd_rotate(args: argparse.Namespace, console) -> int:
             return Exit.REFUSED
         facts = rotation.read_facts(iam, loaded.user.name, state)
         now = dt.datetime.now(dt.UTC)
-        console.step(3, total, f"where the rotation of {loaded.user.name}'s access key stands")
+        console.step(3, TOTAL, f"where the rotation of {loaded.user.name}'s access key stands")
         for line in rotation.where(facts, now):
             console.say(line)
         try:
@@ -167,7 +138,7 @@ def cmd_rotate(args: argparse.Namespace, console) -> int:
         try:
             pipeline.set_key_slots(step.slots)
             pipeline.prepare()
-            console.step(4, total, f"terraform plan ({step.name})")
+            console.step(4, TOTAL, f"terraform plan ({step.name})")
             stack.callback(pipeline.discard_plan)
             try:
                 run_step(pipeline.plan(), console)
@@ -189,7 +160,7 @@ def cmd_rotate(args: argparse.Namespace, console) -> int:
                 console.say("Not applied.")
                 return Exit.REFUSED
             if summary.has_changes:
-                console.step(5, total, f"terraform apply ({step.name}: the plan above, nothing else)")
+                console.step(5, TOTAL, f"terraform apply ({step.name}: the plan above, nothing else)")
                 tried = True  # from here a failure may leave part of the step applied
                 _apply_reporting_progress(pipeline, console)
             applied = True
