@@ -175,13 +175,13 @@ class WizardApp(App):
                 return
         self.goto(step)
 
-    def findings_text(self, prefixes: tuple[str, ...]) -> str:
-        """The linter's findings for fields under ``prefixes``, one line each, most severe first."""
+    def findings_text(self, step: str) -> str:
+        """The linter's findings about ``step``'s answers, one line each, most severe first."""
         from .findings import findings_for
 
-        found = findings_for(self.form, prefixes)
+        found = findings_for(self.form, step)
         if found is None:
-            return "Findings appear when the answers on the earlier steps are complete."
+            return "Findings appear once the answers above (and on the earlier steps) are valid."
         if not found:
             return "✓ No findings."
         return "\n".join(found)
@@ -197,7 +197,7 @@ class WizardApp(App):
 
     def kick_preinit(self) -> None:
         """terraform init in the background once the provider step is complete."""
-        if self.form.step_problems("provider"):
+        if self.form.problems(("provider",)):
             return
         self._preinit(dict(self.form.data), self.form.workspace_dir(self.session.workspace_override))
 

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from .form import Form, belongs
+from .form import Form
 
-_ORDER = {"error": 0, "high": 0, "warning": 1, "medium": 1, "info": 2, "low": 2}
+_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def findings_for(form: Form, prefixes: tuple[str, ...]) -> list[str] | None:
-    """Lines ``SEVERITY field: message`` for findings under ``prefixes`` ("" = all), or None
-    while the answers are incomplete (the linter works on valid answers)."""
-    try:
-        answers = form.answers()
-    except Exception:
+def findings_for(form: Form, step: str) -> list[str] | None:
+    """Lines ``SEVERITY field: message`` for the findings about ``step``'s answers, most
+    severe first, or None while its answers (or an earlier step's) are not valid yet."""
+    found = form.findings(step)
+    if found is None:
         return None
-    try:
-        from ..engine.policy import lint
-    except ImportError:  # the linter is not installed in this build
-        return []
-    found = []
-    for finding in lint(answers):
-        field = getattr(finding, "field", "") or ""
-        if any(p == "" or belongs(field, p) for p in prefixes):
-            found.append(finding)
-    found.sort(key=lambda f: _ORDER.get(str(getattr(f, "severity", "")).lower(), 3))
-    return [f"{str(getattr(f, 'severity', '')).upper():<7} {getattr(f, 'field', '')}: {getattr(f, 'message', f)}"
-            for f in found]
+    found.sort(key=lambda f: _ORDER.get(f.severity, 3))
+    return [f"{f.severity.upper():<7} {f.field}: {f.message}" for f in found]

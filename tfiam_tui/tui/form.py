@@ -10,6 +10,7 @@ tested without a terminal.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,7 @@ class Form:
         self.data: dict[str, Any] = data if data is not None else default_data()
         self.path = path  # the answers file (loaded from or saved to), if any
         self.dirty = False
+        self._lint_cache: dict[tuple[str, str], list[Any]] = {}  # findings by step and answers
 
     # ---- loading and saving
 
@@ -156,10 +158,53 @@ class Form:
         return []
 
     def step_problems(self, step: str) -> list[Problem]:
-        for key, _title, prefixes in STEPS:
-            if key == step:
-                return self.problems(prefixes) if prefixes else []
-        raise KeyError(step)
+        """What keeps ``step`` from being done: the engine's problems with its answers, then
+        the linter's errors about them.  A lint error stops the wizard exactly where it
+        stops ``tfiam replay`` (exit 10), and is shown on the step that owns the field."""
+        prefixes = _prefixes(step)
+        if not prefixes:
+            return []
+        problems = self.problems(prefixes)
+        if problems:
+            return problems
+        return [Problem(field=f.field, message=f"{f.message} ({f.rule}; fix: {f.hint})")
+                for f in self.findings(step) or () if f.severity == "error"]
+
+    def findings(self, step: str) -> list[Any] | None:
+        """The linter's findings about ``step``'s answers, or None while they (or an earlier
+        step's) are not valid yet: the linter reads valid answers only."""
+        answers = self.lintable(step)
+        if answers is None:
+            return None
+        key = (step, _fingerprint(self.data))
+        if key not in self._lint_cache:
+            from ..engine.policy import lint
+
+            prefixes = _prefixes(step)
+            found = [f for f in lint(answers) if any(pre == "" or belongs(f.field, pre) for pre in prefixes)]
+            if len(self._lint_cache) >= 32:  # every step's last answers, and then some
+                self._lint_cache.pop(next(iter(self._lint_cache)))
+            self._lint_cache[key] = found
+        return list(self._lint_cache[key])
+
+    def lintable(self, step: str) -> Answers | None:
+        """The answers as the linter can read them on ``step``.  Steps after it that are still
+        open stand in with answers that ask for nothing (no group, no secret, local state),
+        so a step's findings show before the later steps are answered; they are not
+        reported (findings are kept to the step's own fields)."""
+        index = STEP_KEYS.index(step)
+        for key in STEP_KEYS[: index + 1]:
+            if _prefixes(key) and self.problems(_prefixes(key)):
+                return None
+        data = copy.deepcopy(self.data)
+        for key in STEP_KEYS[index + 1:]:
+            for section in _prefixes(key):
+                if section in _STAND_INS and self.problems((section,)):
+                    data[section] = copy.deepcopy(_STAND_INS[section])
+        try:
+            return answers_mod.parse(data)
+        except AnswersError:
+            return None
 
     def answers(self) -> Answers:
         """The answers as the engine's model (raises AnswersError)."""
@@ -175,6 +220,27 @@ class Form:
         base = self.path.resolve().parent if self.path else Path.cwd()
         rel = self.data.get("workspace") or f"./tfiam-{name}"
         return (base / Path(rel).expanduser()).resolve()
+
+
+# What a step that is still open stands in with while an earlier step is linted.
+_STAND_INS: dict[str, dict[str, Any]] = {
+    "user": {"name": "tfiam-stand-in", "path": "/", "tags": {}, "permissions_boundary": None, "force_destroy": False},
+    "permissions": {"groups": [], "existing_groups": [], "user_managed_policies": []},
+    "authentication": {"access_key": False, "console": False, "password_reset_required": True,
+                       "password_length": 20, "pgp_key": None, "enforce_mfa": False},
+    "backend": {"type": "local"},
+}
+
+
+def _prefixes(step: str) -> tuple[str, ...]:
+    for key, _title, prefixes in STEPS:
+        if key == step:
+            return prefixes
+    raise KeyError(step)
+
+
+def _fingerprint(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, default=str)
 
 
 def _merge(into: dict, data: dict) -> None:

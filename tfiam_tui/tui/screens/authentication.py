@@ -6,13 +6,15 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Label, OptionList, RadioButton, RadioSet, Static
+from textual.widgets import Button, Label, OptionList, RadioSet, Static
+from textual.widgets import Input as TextualInput
 from textual.widgets.option_list import Option
 
 from ...engine.answers import Problem
 from ...engine.secrets.sandbox_key import SANDBOX_EMAIL
 from ..widgets.field import Field, FieldError
 from ..widgets.input import Input
+from ..widgets.toggles import Checkbox, RadioButton
 from .base import StepScreen
 
 KINDS = [
@@ -147,6 +149,9 @@ class AuthenticationScreen(StepScreen):
             self.pgp_problem = None
         super().on_input_changed(event)
 
+    def advances_on_enter(self, field: TextualInput) -> bool:
+        return not (field.id or "").startswith("new-")  # the new key's fields: Enter goes to the next one
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.prevent_default()  # the base handler runs only through super()
         if event.input.id and event.input.id.startswith("new-"):
@@ -157,7 +162,7 @@ class AuthenticationScreen(StepScreen):
 
     def refresh_problems(self) -> list[Problem]:
         problems = super().refresh_problems()
-        self.query_one("#auth-findings", Static).update(self.wizard.findings_text(("authentication",)))
+        self.query_one("#auth-findings", Static).update(self.wizard.findings_text("authentication"))
         return problems
 
     def extra_problems(self) -> list[Problem]:

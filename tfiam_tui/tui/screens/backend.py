@@ -18,7 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Checkbox, Log, RadioButton, RadioSet, Static
+from textual.widgets import Button, Log, RadioSet, Static
 
 from ...engine.answers import S3Backend, choices
 
@@ -28,6 +28,7 @@ from ..messages import RunPhase, TerraformLines
 from ..stream import Batcher
 from ..widgets.field import Field
 from ..widgets.input import Input
+from ..widgets.toggles import Checkbox, RadioButton
 from .base import StepScreen
 from .dialogs import ConfirmScreen, TypeToConfirmScreen
 

@@ -9,12 +9,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Footer, Static
+from textual.widgets import Button, Footer, Static
+from textual.widgets import Input as TextualInput
 
 from ..form import STEPS, Problem, belongs, default_data, split_path
 from ..widgets.field import FieldError
 from ..widgets.input import Input
 from ..widgets.steps import StepList
+from ..widgets.toggles import Checkbox
 
 if TYPE_CHECKING:
     from ..app import WizardApp
@@ -120,8 +122,14 @@ class StepScreen(Screen):
             self.changed(path)
             self.refresh_problems()
 
+    def advances_on_enter(self, field: TextualInput) -> bool:
+        """Whether Enter in ``field`` means Next (True for every field unless a step uses
+        Enter there for something else, e.g. a filter that moves into its list).  On Run
+        and Result, Enter acts on its own field (the passphrase decrypts)."""
+        return self.STEP not in ("run", "result")
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.name and "." in event.input.name:
+        if self.advances_on_enter(event.input):
             event.stop()
             self.action_next()
             self.wizard.release_keys()  # unless the step is changing: then the next step gets them

@@ -9,11 +9,13 @@ from typing import Any
 from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Label, Select, SelectionList, Static
+from textual.widgets import Button, Label, Select, Static
+from textual.widgets import Input as TextualInput
 
 from ...engine.answers import choices
 from ..widgets.field import Field, FieldError
 from ..widgets.input import Input
+from ..widgets.toggles import Checkbox, SelectionList
 from .base import StepScreen
 
 GROUP = "permissions.groups[0]"
@@ -39,7 +41,8 @@ class PermissionsScreen(StepScreen):
         with Vertical(id="group-box"):
             yield Field("Group name", Input(group.get("name") or "", name=f"{GROUP}.name", id="group-name",
                                             placeholder="e.g. ci-group", compact=True), f"{GROUP}.name")
-            yield Label("AWS managed policies for the group (type to filter; space selects)", classes="field-label")
+            yield Label("AWS managed policies for the group (type to filter, Enter or ↓ to the list, "
+                        "space ticks one)", classes="field-label")
             yield Input(id="policy-search", placeholder="e.g. read only, s3, PowerUser", compact=True)
             yield SelectionList(*self._policy_options(""), id="policy-list")
             yield Field("Other policy ARNs (comma separated)",
@@ -125,7 +128,7 @@ class PermissionsScreen(StepScreen):
         self.query_one("#policy-json", Static).update(
             Syntax(choices.policy_json(self.form.get(CUSTOM)), "json", theme="ansi_dark", background_color="default")
         )
-        self.query_one("#findings", Static).update(self.wizard.findings_text(("permissions",)))
+        self.query_one("#findings", Static).update(self.wizard.findings_text("permissions"))
 
     def changed(self, path: str) -> None:
         self._refresh_live()
@@ -188,6 +191,20 @@ class PermissionsScreen(StepScreen):
             return
         self.changed(widget.name or "")
         self.refresh_problems()
+
+    def advances_on_enter(self, field: TextualInput) -> bool:
+        return field.id != "policy-search"  # Enter in the filter moves into the list it filters
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "policy-search":
+            event.prevent_default()
+            event.stop()
+            self.query_one("#policy-list", SelectionList).focus()
+
+    def on_key(self, event) -> None:
+        if event.key == "down" and isinstance(self.focused, Input) and self.focused.id == "policy-search":
+            event.stop()
+            self.query_one("#policy-list", SelectionList).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.has_class("statement-effect") and event.select.name:

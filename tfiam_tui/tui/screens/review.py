@@ -60,7 +60,7 @@ class ReviewScreen(StepScreen):
         form = self.form
         ws = form.workspace_dir(self.wizard.session.workspace_override)
         yield Static(summary_text(form.data, ws, form.path), id="summary", markup=False)
-        yield Static(self.wizard.findings_text(("",)), id="review-findings", markup=False)
+        yield Static(self.wizard.findings_text("review"), id="review-findings", markup=False)
         try:
             answers = form.answers()
             secrets = answers.authentication.access_key or answers.authentication.console
@@ -95,7 +95,7 @@ class ReviewScreen(StepScreen):
         super().on_button_pressed(event)
 
     def problems(self):
-        return self.form.problems()
+        return self.form.step_problems("review")
 
     def leave_forward(self) -> None:
         for key, title, _prefixes in STEPS[:5]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Label, Static
+
+from .toggles import FOCUS_MARK
 
 
 class FieldError(Static):
@@ -23,7 +26,10 @@ class FieldError(Static):
 
 
 class Field(Vertical):
-    """Label, the input widget, an optional hint and the error line for ``path``."""
+    """Label, the input widget, an optional hint and the error line for ``path``.
+
+    While the field has the keyboard focus its label starts with ``▸``: where typing goes
+    shows without colour (NO_COLOR, a monochrome terminal, a screen capture)."""
 
     DEFAULT_CSS = "Field { height: auto; }"
 
@@ -35,8 +41,17 @@ class Field(Vertical):
         self.hint = hint
 
     def compose(self) -> ComposeResult:
-        yield Label(self.label, classes="field-label")
+        yield Label(self.label, classes="field-label", markup=False)
         yield self.widget
         if self.hint:
-            yield Static(self.hint, classes="field-hint")
+            yield Static(self.hint, classes="field-hint", markup=False)
         yield FieldError(self.path)
+
+    def _mark(self, focused: bool) -> None:
+        self.query_one(".field-label", Label).update(f"{FOCUS_MARK} {self.label}" if focused else self.label)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._mark(True)
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._mark(False)

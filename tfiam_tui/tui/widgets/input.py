@@ -23,10 +23,12 @@ from textual.widgets import Input as TextualInput
 
 class Input(TextualInput):
     async def action_submit(self) -> None:
-        """Enter in an answers field (``name`` is an answers path) moves to the next step:
-        keys typed from here on wait until the step has decided (see WizardApp.hold_keys)."""
+        """Enter moves to the next step from every field of a step (the screen says which
+        fields use Enter for something else): keys typed from here on wait until the step
+        has decided (see WizardApp.hold_keys)."""
         hold = getattr(self.app, "hold_keys", None)
-        if hold is not None and self.name and "." in self.name:
+        advances = getattr(self.screen, "advances_on_enter", None)
+        if hold is not None and advances is not None and advances(self):
             hold()
         await super().action_submit()
 
