@@ -19,7 +19,7 @@ from textual.timer import Timer
 from .form import STEP_KEYS, STEPS, Form
 from .manage import Manages
 from .screens import step_screen
-from .screens.dialogs import ConfirmScreen, SavePathScreen
+from .screens.dialogs import ConfirmScreen, SavePathScreen, TooSmallScreen
 from .session import Session
 
 
@@ -59,11 +59,29 @@ class WizardApp(App):
             from .manage.screens import WelcomeScreen
 
             self.push_screen(WelcomeScreen())
+            self.call_after_refresh(self._fit_to_size)
             return
         self.start_step = self.current = "provider" if self.start_step == "welcome" else self.start_step
         self.push_screen(step_screen(self.start_step))
         self.visited.add(self.start_step)
         self.kick_preinit()
+        self.call_after_refresh(self._fit_to_size)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._fit_to_size)
+
+    def _fit_to_size(self) -> None:
+        """Below 80x24 a notice covers the wizard (and points to ``tfiam ask``); it goes when
+        the window is big enough again."""
+        width, height = self.size
+        shown = isinstance(self.screen, TooSmallScreen)
+        if not TooSmallScreen.fits(width, height):
+            if shown:
+                self.screen.describe()  # type: ignore[attr-defined]
+            elif len(self.screen_stack) > 1:  # the first screen is up
+                self.push_screen(TooSmallScreen())
+        elif shown:
+            self.pop_screen()
 
     def on_unmount(self) -> None:
         self.session.close()

@@ -124,3 +124,31 @@ class SavePathScreen(ModalScreen[Path | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class TooSmallScreen(ModalScreen[None]):
+    """Shown over the wizard while the terminal is smaller than the wizard's 80x24: the
+    step underneath keeps its answers and comes back when the window grows.  Every key
+    but ctrl+q waits here (typing into a form nobody can see helps nobody)."""
+
+    MIN_WIDTH, MIN_HEIGHT = 80, 24
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="too-small", markup=False)
+
+    def on_mount(self) -> None:
+        self.describe()
+
+    def describe(self) -> None:
+        width, height = self.app.size
+        for notice in self.query("#too-small").results(Static):  # none until it has mounted
+            notice.update(
+                f"This terminal is {width}x{height}; the wizard needs at least "
+                f"{self.MIN_WIDTH}x{self.MIN_HEIGHT}.\n\n"
+                "Make the window bigger: the wizard comes back where you were, answers kept.\n\n"
+                "Or quit (ctrl+q) and run `tfiam ask`: the same questions, one a line, at any size."
+            )
+
+    @classmethod
+    def fits(cls, width: int, height: int) -> bool:
+        return width >= cls.MIN_WIDTH and height >= cls.MIN_HEIGHT
