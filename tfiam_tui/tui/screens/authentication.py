@@ -6,12 +6,13 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label, OptionList, RadioSet, Static
 from textual.widgets import Input as TextualInput
+from textual.widgets import Label, OptionList, RadioSet, Static
 from textual.widgets.option_list import Option
 
 from ...engine.answers import Problem
 from ...engine.secrets.sandbox_key import SANDBOX_EMAIL
+from ..widgets.button import Button
 from ..widgets.field import Field, FieldError
 from ..widgets.input import Input
 from ..widgets.toggles import Checkbox, RadioButton

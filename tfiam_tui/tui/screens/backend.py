@@ -18,7 +18,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Log, RadioSet, Static
+from textual.widgets import Log, RadioSet, Static
 
 from ...engine.answers import S3Backend, choices
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the job module is imported when a bootstrap starts
     from ..bootstrap_job import BootstrapJob
 from ..messages import RunPhase, TerraformLines
 from ..stream import Batcher
+from ..widgets.button import Button
 from ..widgets.field import Field
 from ..widgets.input import Input
 from ..widgets.toggles import Checkbox, RadioButton

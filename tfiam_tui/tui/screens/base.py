@@ -9,10 +9,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Footer, Static
 from textual.widgets import Input as TextualInput
 
 from ..form import STEPS, Problem, belongs, default_data, split_path
+from ..widgets.button import Button
 from ..widgets.field import FieldError
 from ..widgets.input import Input
 from ..widgets.steps import StepList

@@ -9,10 +9,11 @@ from typing import Any
 from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label, Select, Static
 from textual.widgets import Input as TextualInput
+from textual.widgets import Label, Select, Static
 
 from ...engine.answers import choices
+from ..widgets.button import Button
 from ..widgets.field import Field, FieldError
 from ..widgets.input import Input
 from ..widgets.toggles import Checkbox, SelectionList

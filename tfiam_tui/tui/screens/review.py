@@ -6,10 +6,11 @@ from __future__ import annotations
 from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from ...engine.terraform import workspace
 from ..form import STEPS
+from ..widgets.button import Button
 from .base import StepScreen
 
 SHOWN_FILES = ["terraform.tfvars.json", "main.tf", "versions.tf", "backend.tf", "provider.tf", "variables.tf", "outputs.tf"]

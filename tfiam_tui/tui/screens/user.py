@@ -6,9 +6,10 @@ import datetime as dt
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label
+from textual.widgets import Label
 
 from ..form import Problem
+from ..widgets.button import Button
 from ..widgets.field import Field, FieldError
 from ..widgets.input import Input
 from .base import StepScreen

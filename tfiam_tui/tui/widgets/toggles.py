@@ -42,11 +42,7 @@ class _Glyphs:
 
 
 class Checkbox(_Glyphs, TextualCheckbox):
-    def _on_focus(self, event) -> None:
-        self.refresh()
-
-    def _on_blur(self, event) -> None:
-        self.refresh()
+    """Textual's Checkbox with ``[x]``/``[ ]`` and the focus mark (a focus change redraws it)."""
 
 
 class RadioButton(_Glyphs, TextualRadioButton):
