@@ -93,6 +93,7 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
         escalation, _ = _escalations(_Entry("", stmt.path), stmt, cat, context)
         if escalation:
             found.append(escalation)
+        found.extend(_notaction_leaves_iam(stmt, cat, context))
     if stmt.not_resources:
         found.append(_finding("TFIAM012", stmt.path, "Allow with NotResource applies to every other resource",
                               "list the resources instead"))
@@ -172,6 +173,22 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
             "name the ARNs (e.g. arn:aws:s3:::my-bucket/*) or a pattern; keep '*' only for actions that "
             "cannot take a resource", severity="warning" if serious else "info", extra_refs=refs))
     return found
+
+
+def _notaction_leaves_iam(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[Finding]:
+    """TFIAM003 for an Allow NotAction that excludes none of IAM's permissions-management
+    actions (``NotAction: ["s3:*", "ec2:*"]``, ``NotAction: iam:GetUser``): it allows them
+    all, so, like ``iam:*``, it lets this user grant itself anything."""
+    if not stmt.broad():
+        return []
+    managing = [a for a in cat.actions_of("iam") if (info := cat.lookup(a)) and info.level == "Permissions management"]
+    left = [a for a in managing if stmt.grants(cat, a) is not None and not _denied(context, cat, a)]
+    if len(left) < len(managing):
+        return []
+    return [_finding(
+        "TFIAM003", stmt.path, f"Allow with NotAction leaves all {len(managing)} of IAM's permissions-management "
+        f"actions allowed ({_sample(left)}): this user can grant itself anything",
+        "list the actions to allow instead of those to leave out")]
 
 
 def _escalations(entry: _Entry, stmt: _Stmt, cat: Catalogue,

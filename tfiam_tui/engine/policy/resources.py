@@ -45,15 +45,21 @@ def statement_tokens(resource: str) -> tuple[str, ...]:
 # this, arn:aws:s3:::b/* would pass as a bucket and s3:ListBucket on it would look fine.
 _NO_SLASH = ("${BucketName}",)
 NOT_SLASH_ANY, NOT_SLASH_STAR = "\x00-", "\x00+"
+# Placeholders AWS leaves empty for its own resources (SSM's AWS-* documents
+# ``arn:aws:ssm:*::document/AWS-RunShellScript``, KMS's ``arn:aws:kms:*::*``): any run, none too.
+_MAY_BE_EMPTY = ("${Region}", "${Account}")
 
 
 def type_tokens(arn: str) -> tuple[str, ...]:
-    """A resource type's ARN pattern: each ``${Name}`` stands for a non-empty value."""
+    """A resource type's ARN pattern: each ``${Name}`` stands for a non-empty value (region and
+    account may be empty)."""
     out: list[str] = []
     names = _PLACEHOLDER.findall(arn)
     for i, piece in enumerate(_PLACEHOLDER.split(arn)):
         if i:
-            out.extend((NOT_SLASH_ANY, NOT_SLASH_STAR) if names[i - 1] in _NO_SLASH else (ANY, STAR))
+            name = names[i - 1]
+            out.extend((STAR,) if name in _MAY_BE_EMPTY else (NOT_SLASH_ANY, NOT_SLASH_STAR) if name in _NO_SLASH
+                       else (ANY, STAR))
         out.extend(piece)
     return tuple(out)
 
@@ -163,6 +169,34 @@ def _type_parts(arn: str) -> Parts:
 def _overlaps(mine: Parts, arn: str) -> bool:
     theirs = _type_parts(arn)
     return len(theirs) == len(mine) and all(overlap(a, b) for a, b in zip(mine, theirs, strict=True))
+
+
+_TRAILING_ID = re.compile(r"^(.*\$\{[^}]*\}.*)([/:])\$\{[^}]*Id\}$")
+
+
+def named_but_its_id(resource: str) -> bool:
+    """Whether ``resource`` names one resource by its name and leaves only the unique ID
+    AWS appends to it open (``stack/web/*``: the stack called web, whatever its ID): its
+    last segment is ``*``, nothing before it in the name is a wildcard, and a resource type
+    of its service is a name placeholder followed by an ID one
+    (``stack/${StackName}/${Id}``).  A type with only an ID (``secret:${SecretId}``) never
+    counts: there the wildcard is the name."""
+    parts = resource.split(":", 5)
+    if len(parts) != 6 or not parts[5].endswith("*"):
+        return False
+    head, sep = parts[5][:-2], parts[5][-2:-1]
+    if sep not in "/:" or not head or "*" in head or "?" in head:
+        return False
+    found = resource_types()._service(parts[2].lower())
+    if found is None:
+        return False
+    mine = statement_tokens(head)
+    for t in found[0].values():
+        type_parts = t.arn.split(":", 5)
+        m = _TRAILING_ID.match(type_parts[5]) if len(type_parts) == 6 else None
+        if m and m.group(2) == sep and overlap(mine, type_tokens(m.group(1))):
+            return True
+    return False
 
 
 @functools.cache

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .resources import named_but_its_id
+
 _WILD = re.compile(r"[*?]")
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 _SEGMENT = re.compile(r"[/:]")
@@ -20,8 +22,9 @@ _SEGMENT = re.compile(r"[/:]")
 
 def broad_resource(resource: str) -> bool:
     """Whether a Resource matches beyond one principal's own: ``*`` or ``?`` in the region,
-    the account or the name; a policy variable anywhere but as a whole last segment of the
-    name (``user/${aws:username}`` is one user; ``user/${aws:username}-admin`` another)."""
+    the account or the name (not in the unique ID after a name: ``stack/web/*``); a policy
+    variable anywhere but as a whole last segment of the name (``user/${aws:username}`` is
+    one user; ``user/${aws:username}-admin`` another)."""
     parts = resource.split(":", 5)
     if len(parts) < 6:
         return bool(_WILD.search(resource)) or resource == ""
@@ -29,7 +32,7 @@ def broad_resource(resource: str) -> bool:
     if _WILD.search(region) or _WILD.search(account):
         return True
     if _WILD.search(name):
-        return True
+        return not named_but_its_id(resource)
     segments = _SEGMENT.split(_VARIABLE.sub("\0", name))  # a variable's own ':' is no separator
     return any("\0" in seg for seg in segments[:-1]) or ("\0" in segments[-1] and segments[-1] != "\0")
 

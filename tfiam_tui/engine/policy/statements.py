@@ -16,7 +16,9 @@ from .findings import Finding, _finding
 from .scope import broad_resource, condition_narrows
 
 _ACTION_SHAPE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?_-]+$")
-_ALL_ACTIONS = re.compile(r"^\*+(:\*+)?$")
+# every action: '*', '*:*', and any spelling of wildcards alone that every 'service:Action'
+# fits ('?*', '*:?*', '**'): a '*' and at most two '?' (no action is shorter than 'svc:Xy')
+_ALL_ACTIONS = re.compile(r"^(?=[^?]*(\?[^?]*){0,2}$)[*?]*\*[*?]*(:[*?]*\*[*?]*)?$")
 # every action of a service: 'iam:*', and 'iam:?*' too (every action name has a character)
 _SERVICE_WILDCARD = re.compile(r"^[A-Za-z0-9-]+:[*?]*\*[*?]*$")
 _SELF_USER = re.compile(r":user/(.*/)?\$\{aws:username\}$")
@@ -244,4 +246,17 @@ def _statement_shape(st: Mapping[str, Any], path: str, sids: dict[str, str], out
         _shape(out, path, "has neither Resource nor NotResource; IAM refuses such a statement",
                'add "Resource": [...] (ARNs, or "*")')
         ok = False
+    for key in ("Action", "NotAction", "Resource", "NotResource"):
+        if st.get(key) == []:
+            _shape(out, f"{path}.{key}", f"{key} is an empty list; IAM refuses a statement that names none",
+                   f"list at least one {'action' if 'Action' in key else 'resource'}, or remove the statement")
+            ok = False
+    for key in ("Resource", "NotResource"):
+        values = st.get(key)
+        for j, value in enumerate(values if isinstance(values, list) else [values]):
+            if isinstance(value, str) and value != "*" and not value.startswith("arn:"):
+                where = f"{path}.{key}[{j}]" if isinstance(values, list) else f"{path}.{key}"
+                _shape(out, where, f"{value!r} is neither an ARN nor '*'; IAM refuses the document",
+                       "write the resource's ARN (arn:aws:s3:::my-bucket/*), or '*'")
+                ok = False
     return ok
