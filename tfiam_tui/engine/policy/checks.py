@@ -68,8 +68,9 @@ def _check_resource_fit(stmt: _Stmt) -> list[Finding]:
         return []
     found = []
     for m in mismatches([e.value for e in stmt.actions], [r.value for r in stmt.resources], deny=not stmt.allow):
-        # An action recorded as taking only '*' may have gained resource types since the data.
-        weak = not m.services and not m.types
+        # An action recorded as taking only '*' may have gained resource types since the data;
+        # one on its own service's ARN may have a type the data lacks.
+        weak = (not m.services and not m.types) or m.own_service_unlisted
         found.append(_finding("TFIAM044", stmt.actions[m.index].path, m.message(),
                               m.fix() + ("; if AWS added resource types for it since tfiam's data, ignore this"
                                          if weak else ""), severity="warning" if weak else "error"))
@@ -207,8 +208,8 @@ def _escalations(entry: _Entry, stmt: _Stmt, cat: Catalogue,
         coverage = f" (NotAction leaves {names} allowed)"
     else:
         coverage = "" if [p.actions[0] for p in hits] == [entry.value] else f" ({entry.value!r} covers {names})"
-    path = next((p for p in hits if stmt.broad(p.passed_to)), hits[0])
-    broad = stmt.broad(path.passed_to)
+    path = next((p for p in hits if stmt.broad(p.passed_to, p.on_self)), hits[0])
+    broad = stmt.broad(path.passed_to, path.on_self)
     scope = "" if broad else " (scoped by its resources or a condition: check what they allow)"
     return _finding(
         "TFIAM020", entry.path,

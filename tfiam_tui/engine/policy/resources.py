@@ -219,6 +219,10 @@ class Mismatch:
     # Every resource is of a service none of the action's resource types belongs to
     # (s3:GetObject on a DynamoDB table): certain, whatever AWS added since the data.
     services: tuple[str, ...] = ()  # then: the services the action's resources are in
+    # A resource of the action's own service, while the data lists only other services'
+    # types for it (waf-regional:GetWebACLForResource on a waf-regional ARN, as AWS's own
+    # AWSWAFReadOnlyAccess has it): the data may lack a type, so this is no certainty.
+    own_service_unlisted: bool = False
 
     def message(self) -> str:
         never = "never denied" if self.deny else "never granted"
@@ -277,11 +281,16 @@ def mismatches(actions: list[str], resources: list[str], *, deny: bool = False) 
         if not names or any(data.can_match(name, r) for name in names for r in resources):  # stops at a fit
             continue
         services = _other_service(names, resources, data)
+        prefix = names[0].split(":", 1)[0].lower()
+        unlisted = bool(services) and prefix not in services and any(
+            r.count(":") >= 5 and r.split(":")[2].lower() == prefix for r in resources)
         if len(names) > 1:
-            found.append(Mismatch(i, action, (), deny, covers=len(names), services=services))
+            found.append(Mismatch(i, action, (), deny, covers=len(names), services=services,
+                                  own_service_unlisted=unlisted))
             continue
         types = data.acts_on(names[0]) or ()
-        found.append(Mismatch(i, names[0], _likeliest_first(types, resources), deny, services=services))
+        found.append(Mismatch(i, names[0], _likeliest_first(types, resources), deny, services=services,
+                              own_service_unlisted=unlisted))
     return found
 
 

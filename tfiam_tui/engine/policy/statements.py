@@ -62,14 +62,16 @@ class _Stmt:
         """Whether its Condition really limits it (for a role passed to ``passed_to``)."""
         return condition_narrows(self.condition, passed_to)
 
-    def broad(self, passed_to: str | None = None) -> bool:
+    def broad(self, passed_to: str | None = None, on_self: bool = False) -> bool:
         """True when nothing narrows who or what it applies to: no condition that really
-        limits it, and a resource beyond one principal's own, or NotResource."""
+        limits it, and a resource beyond one principal's own, or NotResource.  For a path
+        that escalates ``on_self`` (a policy written on the user itself), the user's own
+        ARN (``user/${aws:username}``) narrows nothing either."""
         if self.narrowed(passed_to):
             return False
         if self.not_resources or not self.resources:
             return True
-        return any(broad_resource(r.value) for r in self.resources)
+        return any(broad_resource(r.value) or (on_self and _SELF_USER.search(r.value)) for r in self.resources)
 
     def grants(self, cat: Catalogue, action: str) -> str | None:
         """Where this statement covers ``action`` (a field path), or ``None``."""
