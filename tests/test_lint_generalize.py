@@ -219,3 +219,15 @@ def test_aws_managed_documents_carry_their_keys():
 def test_an_encryption_key_of_putobject_on_getobject_is_a_warning():
     hit = key_warnings(cond_doc("s3:GetObject", {"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}))
     assert len(hit) == 1 and hit[0].severity == "warning"
+
+
+def test_an_arn_with_too_few_parts_is_refused():
+    found = [f for f in L.lint_policy_document(doc(allow("s3:GetObject", "arn:aws:s3:bucket/*"))) if f.rule == "TFIAM046"]
+    assert [f.severity for f in found] == ["error"] and "not a whole ARN" in found[0].message
+    # an ARN whose region and account are empty has all its parts
+    assert "TFIAM046" not in rules(L.lint_policy_document(doc(allow("s3:GetObject", "arn:aws:s3:::b/*"))))
+
+
+@pytest.mark.parametrize("resource", ["arn:*", "arn:aws:*", "arn:aws:s3:*"])
+def test_an_arn_ending_in_a_bare_wildcard_is_not_called_short(resource):
+    assert "TFIAM046" not in rules(L.lint_policy_document(doc(allow("s3:GetObject", resource))))

@@ -190,6 +190,13 @@ _ELEMENTS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", 
 _SID = re.compile(r"[A-Za-z0-9]*")
 
 
+def _short_arn(value: str) -> bool:
+    """An ARN with fewer than its six parts, unless it ends in a bare wildcard that may stand
+    for the rest (``arn:*``, ``arn:aws:*``)."""
+    parts = value.split(":", 5)
+    return len(parts) < 6 and parts[-1].strip("*?") != ""
+
+
 def _shape(out: list[Finding], path: str, message: str, hint: str, severity: str = "error") -> None:
     out.append(_finding("TFIAM046", path, message, hint, severity=severity))
 
@@ -256,9 +263,11 @@ def _statement_shape(st: Mapping[str, Any], path: str, sids: dict[str, str], out
     for key in ("Resource", "NotResource"):
         values = st.get(key)
         for j, value in enumerate(values if isinstance(values, list) else [values]):
-            if isinstance(value, str) and value != "*" and not value.startswith("arn:"):
+            if isinstance(value, str) and value != "*" and (not value.startswith("arn:") or _short_arn(value)):
                 where = f"{path}.{key}[{j}]" if isinstance(values, list) else f"{path}.{key}"
-                _shape(out, where, f"{value!r} is neither an ARN nor '*'; IAM refuses the document",
+                what = ("is not a whole ARN (arn:partition:service:region:account:resource)"
+                        if value.startswith("arn:") else "is neither an ARN nor '*'")
+                _shape(out, where, f"{value!r} {what}; IAM refuses the document",
                        "write the resource's ARN (arn:aws:s3:::my-bucket/*), or '*'")
                 ok = False
     return ok
