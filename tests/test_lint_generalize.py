@@ -231,3 +231,18 @@ def test_an_arn_with_too_few_parts_is_refused():
 @pytest.mark.parametrize("resource", ["arn:*", "arn:aws:*", "arn:aws:s3:*"])
 def test_an_arn_ending_in_a_bare_wildcard_is_not_called_short(resource):
     assert "TFIAM046" not in rules(L.lint_policy_document(doc(allow("s3:GetObject", resource))))
+
+
+@pytest.mark.parametrize("condition", [
+    {"StringEquals": {"ec2:InstanceType": "t3.micro"}},  # a small instance with the admin role is as bad
+    {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},  # roles are global
+    {"StringLike": {"aws:UserAgent": "*terraform*"}},  # the caller writes its own user agent
+])
+def test_a_condition_on_the_shape_of_the_request_does_not_narrow_a_passrole_path(condition):
+    found = L.lint_policy_document(doc(allow(["iam:PassRole", "ec2:RunInstances"], Condition=condition)))
+    assert [f.severity for f in found if f.rule == "TFIAM021"] == ["error"]
+
+
+def test_a_condition_on_what_the_request_reaches_still_narrows():
+    tagged = doc(allow("lambda:UpdateFunctionCode", Condition={"StringEquals": {"aws:ResourceTag/team": "web"}}))
+    assert [f.severity for f in L.lint_policy_document(tagged) if f.rule == "TFIAM020"] == ["warning"]
