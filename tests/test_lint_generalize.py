@@ -246,3 +246,14 @@ def test_a_condition_on_the_shape_of_the_request_does_not_narrow_a_passrole_path
 def test_a_condition_on_what_the_request_reaches_still_narrows():
     tagged = doc(allow("lambda:UpdateFunctionCode", Condition={"StringEquals": {"aws:ResourceTag/team": "web"}}))
     assert [f.severity for f in L.lint_policy_document(tagged) if f.rule == "TFIAM020"] == ["warning"]
+
+
+def test_the_bundled_managed_documents_are_motos_copies_of_aws_documents():
+    """The data is what catalogue_build wrote from the moto installed: a moto upgrade without
+    regenerating it fails here, as does a hand edit of the data."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    documents = json.loads(aws_managed_policies_data)
+    differ = [name for name, data in documents.items()
+              if C.managed_document(f"arn:aws:iam::aws:policy{data.get('Path', '/')}{name}") != data["Document"]]
+    assert differ == []
