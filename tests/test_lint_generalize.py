@@ -257,3 +257,16 @@ def test_the_bundled_managed_documents_are_motos_copies_of_aws_documents():
     differ = [name for name, data in documents.items()
               if C.managed_document(f"arn:aws:iam::aws:policy{data.get('Path', '/')}{name}") != data["Document"]]
     assert differ == []
+
+
+@pytest.mark.parametrize("action,resource", [
+    ("dynamodb:GetItem", f"arn:aws:dynamodb:eu-west-1:{ACCT}:table/orders/stream/2026-01-01T00:00:00.000"),
+    ("s3:ListBucket", f"arn:aws:s3:eu-west-1:{ACCT}:accesspoint/ap/object/*"),
+])
+def test_a_name_aws_allows_no_slash_in_does_not_swallow_a_sub_resource(action, resource):
+    assert "TFIAM044" in errors(doc(allow(action, resource)))
+
+
+def test_an_iot_topic_name_may_hold_slashes():
+    assert "TFIAM044" not in rules(L.lint_policy_document(
+        doc(allow("iot:Publish", f"arn:aws:iot:eu-west-1:{ACCT}:topic/devices/one/telemetry"))))

@@ -41,24 +41,29 @@ def statement_tokens(resource: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-# Placeholders whose values never hold a "/" (S3 bucket names are [a-z0-9.-]): without
-# this, arn:aws:s3:::b/* would pass as a bucket and s3:ListBucket on it would look fine.
-_NO_SLASH = ("${BucketName}",)
+# Placeholders whose values never hold a "/" (AWS's naming rules: S3 bucket and access
+# point names are [a-z0-9.-], DynamoDB tables [A-Za-z0-9_.-], Lambda functions, SQS queues
+# and SNS topics [A-Za-z0-9_-]): without this, arn:aws:s3:::b/* would pass as a bucket and
+# s3:ListBucket on it would look fine, and a table's stream ARN would pass as the table.
+_NO_SLASH = {"*": ("${BucketName}",), "s3": ("${AccessPointName}",), "dynamodb": ("${TableName}",),
+             "lambda": ("${FunctionName}",), "sqs": ("${QueueName}",), "sns": ("${TopicName}",)}
 NOT_SLASH_ANY, NOT_SLASH_STAR = "\x00-", "\x00+"
 # Placeholders AWS leaves empty for its own resources (SSM's AWS-* documents
 # ``arn:aws:ssm:*::document/AWS-RunShellScript``, KMS's ``arn:aws:kms:*::*``): any run, none too.
 _MAY_BE_EMPTY = ("${Region}", "${Account}")
 
 
-def type_tokens(arn: str) -> tuple[str, ...]:
-    """A resource type's ARN pattern: each ``${Name}`` stands for a non-empty value (region and
-    account may be empty)."""
+def type_tokens(arn: str, service: str = "") -> tuple[str, ...]:
+    """A resource type's ARN pattern (or one part of it, of ``service``): each ``${Name}``
+    stands for a non-empty value (region and account may be empty)."""
     out: list[str] = []
     names = _PLACEHOLDER.findall(arn)
+    service = service or (arn.split(":")[2] if arn.count(":") >= 2 else "")
+    no_slash = _NO_SLASH["*"] + _NO_SLASH.get(service, ())
     for i, piece in enumerate(_PLACEHOLDER.split(arn)):
         if i:
             name = names[i - 1]
-            out.extend((STAR,) if name in _MAY_BE_EMPTY else (NOT_SLASH_ANY, NOT_SLASH_STAR) if name in _NO_SLASH
+            out.extend((STAR,) if name in _MAY_BE_EMPTY else (NOT_SLASH_ANY, NOT_SLASH_STAR) if name in no_slash
                        else (ANY, STAR))
         out.extend(piece)
     return tuple(out)
@@ -162,7 +167,9 @@ def _parts(resource: str) -> Parts | None:
 
 @functools.lru_cache(maxsize=8192)
 def _type_parts(arn: str) -> Parts:
-    return tuple(type_tokens(p) for p in arn.split(":", 5)[1:])
+    parts = arn.split(":", 5)
+    service = parts[2] if len(parts) > 2 else ""
+    return tuple(type_tokens(p, service) for p in parts[1:])
 
 
 @functools.lru_cache(maxsize=65536)
@@ -194,7 +201,7 @@ def named_but_its_id(resource: str) -> bool:
     for t in found[0].values():
         type_parts = t.arn.split(":", 5)
         m = _TRAILING_ID.match(type_parts[5]) if len(type_parts) == 6 else None
-        if m and m.group(2) == sep and overlap(mine, type_tokens(m.group(1))):
+        if m and m.group(2) == sep and overlap(mine, type_tokens(m.group(1), parts[2])):
             return True
     return False
 
