@@ -84,7 +84,7 @@ TRIGGERS = [
     ([stmt(["IAM:createaccesskey"])], "TFIAM020", "error", "s[0].actions[0]"),  # IAM ignores case
     ([stmt(["iam:*Login*"])], "TFIAM020", "error", "s[0].actions[0]"),
     ([stmt(["iam:AttachUserPolicy"], ["arn:aws:iam::123456789012:user/${aws:username}"])],
-     "TFIAM020", "warning", "s[0].actions[0]"),  # on itself: scoped, still a way up
+     "TFIAM020", "error", "s[0].actions[0]"),  # on itself: attaching AdministratorAccess to itself is the way up
     ([stmt(["iam:PassRole"]), stmt(["ec2:RunInstances"])], "TFIAM021", "error", "s[0].actions[0]"),
     ([stmt(["iam:PassRole"], ["arn:aws:iam::123456789012:role/app"]), stmt(["ec2:RunInstances"])],
      "TFIAM021", "warning", "s[0].actions[0]"),

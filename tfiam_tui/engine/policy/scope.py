@@ -2,7 +2,9 @@
 that holds only sometimes.  The escalation rules downgrade a finding only on these; a
 resource or a condition that only looks narrow (``user/${aws:username}*``, ``?`` in the
 account, ``...IfExists``, a date in the past, ``iam:PassedToService`` for the very service
-the path passes the role to) leaves it as broad as without.
+the path passes the role to, keys that shape the request rather than what it reaches:
+``aws:RequestedRegion``, ``aws:UserAgent``, ``ec2:InstanceType``) leaves it as broad as
+without.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .resources import named_but_its_id
+
 _WILD = re.compile(r"[*?]")
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 _SEGMENT = re.compile(r"[/:]")
@@ -20,8 +24,9 @@ _SEGMENT = re.compile(r"[/:]")
 
 def broad_resource(resource: str) -> bool:
     """Whether a Resource matches beyond one principal's own: ``*`` or ``?`` in the region,
-    the account or the name; a policy variable anywhere but as a whole last segment of the
-    name (``user/${aws:username}`` is one user; ``user/${aws:username}-admin`` another)."""
+    the account or the name (not in the unique ID after a name: ``stack/web/*``); a policy
+    variable anywhere but as a whole last segment of the name (``user/${aws:username}`` is
+    one user; ``user/${aws:username}-admin`` another)."""
     parts = resource.split(":", 5)
     if len(parts) < 6:
         return bool(_WILD.search(resource)) or resource == ""
@@ -29,7 +34,7 @@ def broad_resource(resource: str) -> bool:
     if _WILD.search(region) or _WILD.search(account):
         return True
     if _WILD.search(name):
-        return True
+        return not named_but_its_id(resource)
     segments = _SEGMENT.split(_VARIABLE.sub("\0", name))  # a variable's own ':' is no separator
     return any("\0" in seg for seg in segments[:-1]) or ("\0" in segments[-1] and segments[-1] != "\0")
 
@@ -70,6 +75,11 @@ def _holds_now(op: str, values: list[str]) -> bool:
     now = dt.datetime.now(dt.UTC)
     return test is not None and any(w is not None and test(now, w) for w in map(_when, values))
 _PASSED_TO = {"iam:passedtoservice", "aws:passedtoservice"}
+# Keys that shape the request, not which role or resource it reaches: the path works in the
+# region, through the client, on the instance type they allow (aws:UserAgent is the
+# caller's to write; IAM and its roles are global whatever aws:RequestedRegion says).
+_SHAPE_KEYS = {"aws:useragent", "aws:requestedregion", "aws:viaawsservice", "ec2:instancetype", "ec2:region",
+               "ec2:tenancy", "ec2:availabilityzone"}
 _ANY_ADDRESS = {"0.0.0.0/0", "::/0"}
 
 
@@ -84,6 +94,8 @@ def _always_true(operator: str, key: str, values: list[str], passed_to: str | No
     op = operator.lower().split(":", 1)[-1]  # ForAnyValue:/ForAllValues: qualify, they do not narrow more
     if key in _TIME_KEYS:
         return _holds_now(op, values)
+    if key in _SHAPE_KEYS:
+        return True
     if op in ("stringlike", "arnlike") and "*" in values:
         return True
     if op == "ipaddress" and key == "aws:sourceip" and _ANY_ADDRESS & set(values):

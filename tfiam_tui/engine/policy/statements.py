@@ -16,7 +16,9 @@ from .findings import Finding, _finding
 from .scope import broad_resource, condition_narrows
 
 _ACTION_SHAPE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?_-]+$")
-_ALL_ACTIONS = re.compile(r"^\*+(:\*+)?$")
+# every action: '*', '*:*', and any spelling of wildcards alone that every 'service:Action'
+# fits ('?*', '*:?*', '**'): a '*' and at most two '?' (no action is shorter than 'svc:Xy')
+_ALL_ACTIONS = re.compile(r"^(?=[^?]*(\?[^?]*){0,2}$)[*?]*\*[*?]*(:[*?]*\*[*?]*)?$")
 # every action of a service: 'iam:*', and 'iam:?*' too (every action name has a character)
 _SERVICE_WILDCARD = re.compile(r"^[A-Za-z0-9-]+:[*?]*\*[*?]*$")
 _SELF_USER = re.compile(r":user/(.*/)?\$\{aws:username\}$")
@@ -60,14 +62,16 @@ class _Stmt:
         """Whether its Condition really limits it (for a role passed to ``passed_to``)."""
         return condition_narrows(self.condition, passed_to)
 
-    def broad(self, passed_to: str | None = None) -> bool:
+    def broad(self, passed_to: str | None = None, on_self: bool = False) -> bool:
         """True when nothing narrows who or what it applies to: no condition that really
-        limits it, and a resource beyond one principal's own, or NotResource."""
+        limits it, and a resource beyond one principal's own, or NotResource.  For a path
+        that escalates ``on_self`` (a policy written on the user itself), the user's own
+        ARN (``user/${aws:username}``) narrows nothing either."""
         if self.narrowed(passed_to):
             return False
         if self.not_resources or not self.resources:
             return True
-        return any(broad_resource(r.value) for r in self.resources)
+        return any(broad_resource(r.value) or (on_self and _SELF_USER.search(r.value)) for r in self.resources)
 
     def grants(self, cat: Catalogue, action: str) -> str | None:
         """Where this statement covers ``action`` (a field path), or ``None``."""
@@ -186,6 +190,13 @@ _ELEMENTS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", 
 _SID = re.compile(r"[A-Za-z0-9]*")
 
 
+def _short_arn(value: str) -> bool:
+    """An ARN with fewer than its six parts, unless it ends in a bare wildcard that may stand
+    for the rest (``arn:*``, ``arn:aws:*``)."""
+    parts = value.split(":", 5)
+    return len(parts) < 6 and parts[-1].strip("*?") != ""
+
+
 def _shape(out: list[Finding], path: str, message: str, hint: str, severity: str = "error") -> None:
     out.append(_finding("TFIAM046", path, message, hint, severity=severity))
 
@@ -244,4 +255,19 @@ def _statement_shape(st: Mapping[str, Any], path: str, sids: dict[str, str], out
         _shape(out, path, "has neither Resource nor NotResource; IAM refuses such a statement",
                'add "Resource": [...] (ARNs, or "*")')
         ok = False
+    for key in ("Action", "NotAction", "Resource", "NotResource"):
+        if st.get(key) == []:
+            _shape(out, f"{path}.{key}", f"{key} is an empty list; IAM refuses a statement that names none",
+                   f"list at least one {'action' if 'Action' in key else 'resource'}, or remove the statement")
+            ok = False
+    for key in ("Resource", "NotResource"):
+        values = st.get(key)
+        for j, value in enumerate(values if isinstance(values, list) else [values]):
+            if isinstance(value, str) and value != "*" and (not value.startswith("arn:") or _short_arn(value)):
+                where = f"{path}.{key}[{j}]" if isinstance(values, list) else f"{path}.{key}"
+                what = ("is not a whole ARN (arn:partition:service:region:account:resource)"
+                        if value.startswith("arn:") else "is neither an ARN nor '*'")
+                _shape(out, where, f"{value!r} {what}; IAM refuses the document",
+                       "write the resource's ARN (arn:aws:s3:::my-bucket/*), or '*'")
+                ok = False
     return ok
