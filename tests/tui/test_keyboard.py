@@ -202,6 +202,26 @@ async def test_a_statement_that_grants_iam_star_is_blocked_under_it_and_unblocke
         assert screen_name(app) == "authentication"
 
 
+async def test_a_policy_typed_as_another_arn_is_ticked_in_the_list_and_goes_when_deleted(
+        empty_gnupghome, monkeypatch):
+    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
+    app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.goto("permissions")
+        await pilot.pause()
+        await type_into(pilot, "#other-arns", "arn:aws:iam::aws:policy/IAMFullAccess")
+        listing = app.screen.query_one("#policy-list")
+        assert "arn:aws:iam::aws:policy/IAMFullAccess" in listing.selected
+        assert shown_errors(app)  # TFIAM005, as above
+        await type_into(pilot, "#other-arns", "")
+        assert app.form.get("permissions.groups[0].managed_policies") == ["arn:aws:iam::aws:policy/PowerUserAccess"]
+        assert "arn:aws:iam::aws:policy/IAMFullAccess" not in listing.selected
+        assert not shown_errors(app)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen_name(app) == "authentication"
+
+
 @pytest.mark.parametrize("size", [(1, 1), (20, 5), (60, 15), (79, 24), (80, 23)])
 async def test_a_terminal_below_80x24_says_so_and_points_to_ask_then_comes_back(size, empty_gnupghome, monkeypatch):
     monkeypatch.setenv("GNUPGHOME", empty_gnupghome)

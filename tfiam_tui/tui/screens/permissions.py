@@ -38,6 +38,7 @@ class PermissionsScreen(StepScreen):
         groups = form.get("permissions.groups") or []
         group = groups[0] if groups else {"name": "", "managed_policies": [], "custom_policy": None}
         self._stash = copy.deepcopy(group)
+        self._typed_other = self._other_arns()  # the ARNs in "Other policy ARNs"
         yield Checkbox("Create a new group for this user", bool(groups), id="new-group", compact=True)
         with Vertical(id="group-box"):
             yield Field("Group name", Input(group.get("name") or "", name=f"{GROUP}.name", id="group-name",
@@ -88,6 +89,13 @@ class PermissionsScreen(StepScreen):
         found = choices.search_policies(text)
         found.sort(key=lambda p: p.arn not in selected)
         return [(f"{p.name} — {p.description}", p.arn, p.arn in selected) for p in found]
+
+    def _refill_list(self) -> None:
+        listing = self.query_one("#policy-list", SelectionList)
+        listing.clear_options()
+        listing.add_options(self._policy_options(self.query_one("#policy-search", Input).value))
+        if listing.option_count:
+            listing.highlighted = 0
 
     def _statement_row(self, index: int, st: dict[str, Any]) -> Vertical:
         base = f"{CUSTOM}.statements[{index}]"
@@ -164,24 +172,25 @@ class PermissionsScreen(StepScreen):
         value = event.value
         if widget.id == "policy-search":
             event.stop()
-            listing = self.query_one("#policy-list", SelectionList)
-            listing.clear_options()
-            listing.add_options(self._policy_options(value))
-            if listing.option_count:
-                listing.highlighted = 0
+            self._refill_list()
             return
         if widget.id in ("other-arns", "existing-groups", "user-policies"):
             event.stop()
             items = choices.split_list(value)
             if widget.id == "other-arns":
-                shipped = {p.arn for p in choices.managed_policies()}
-                items = [a for a in self._selected() if a in shipped] + items
+                # What was typed here before goes; what was ticked in the list stays.  (Keeping
+                # every shipped ARN made one typed here impossible to remove by deleting it.)
+                kept = [a for a in self._selected() if a not in self._typed_other]
+                self._typed_other = items
+                items = kept + [a for a in items if a not in kept]
                 path = f"{GROUP}.managed_policies"
             else:
                 path = {"existing-groups": "permissions.existing_groups",
                         "user-policies": "permissions.user_managed_policies"}[widget.id]
             self.form.set(path, items)
             self.touched.add(path)
+            if widget.id == "other-arns":
+                self._refill_list()  # a shipped policy typed here shows ticked in the list too
         elif widget.has_class("statement-actions") or widget.has_class("statement-resources"):
             event.stop()
             name = widget.name or ""  # every statement field is named by its answers path
