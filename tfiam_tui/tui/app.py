@@ -103,8 +103,18 @@ class WizardApp(App):
         self.hold_keys()  # released once the new step has focused its first field (step_ready)
         self.switch_screen(step_screen(step))
 
-    def step_ready(self) -> None:
-        """A step screen has mounted and focused its first field: replay what was typed."""
+    def open_screen(self, screen: Screen) -> None:
+        """Switch to a screen that is not a step (the first choice, Manage); keys typed
+        meanwhile wait for it, as for a step (it calls :meth:`step_ready` once focused)."""
+        self._switching = True
+        self.hold_keys()
+        self.switch_screen(screen)
+
+    def step_ready(self, screen: Screen | None = None) -> None:
+        """A step screen has mounted and focused its first field: replay what was typed.
+        From a screen already replaced (a burst moved on before it was ready): nothing."""
+        if screen is not None and screen is not self.screen:
+            return
         self._switching = False
         self._release()
 
@@ -135,8 +145,7 @@ class WizardApp(App):
         self._release()
 
     def keep_if_held(self, event: events.Key) -> bool:
-        """Hold ``event`` if keys are being held (True: the caller must drop it).  For keys
-        the App had already handed to a field before the hold began."""
+        """Hold ``event`` if keys are being held (True: the caller must drop it)."""
         if self._held_keys is None or event.key in ("ctrl+q", "ctrl+c"):
             return False
         self._held_keys.append(event)
@@ -164,9 +173,24 @@ class WizardApp(App):
             self.post_message(events.Key(key.key, key.character))
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded and self.keep_if_held(event):
-            return  # quitting (ctrl+q) and stopping terraform (ctrl+c) never wait
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self.keep_if_held(event):
+                return  # quitting (ctrl+q) and stopping terraform (ctrl+c) never wait
+            if self._moves_on(event.key):
+                # Decided here, as the key arrives, not when the focused widget gets round to
+                # it: in a burst the keys after Enter are read before the button or field
+                # handles the Enter, and Tab (a priority binding) would move the focus first.
+                self.hold_keys()
         await super().on_event(event)
+
+    def _moves_on(self, key: str) -> bool:
+        """Whether ``key`` leaves the current screen for another one (Next, Back, Enter on
+        a field or button that moves on): the keys after it are for the next screen."""
+        screen = self.screen
+        if key == "enter":
+            moves = getattr(screen, "enter_moves_on", None)
+            return bool(moves is not None and self.focused is not None and moves(self.focused))
+        return any(binding.action in ("next", "back") for binding in screen._bindings.key_to_bindings.get(key, ()))
 
     def go_next(self, step: str) -> None:
         if step in ("provider", "user"):

@@ -52,6 +52,10 @@ class WelcomeScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#create", Button).focus()
+        self.call_after_refresh(self.app.step_ready, self)  # type: ignore[attr-defined]  # keys typed ahead, here now
+
+    def enter_moves_on(self, widget: Any) -> bool:
+        return isinstance(widget, Button)  # both choices open another screen
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -59,7 +63,7 @@ class WelcomeScreen(Screen):
         if event.button.id == "create":
             wizard.goto("provider")
         elif event.button.id == "manage":
-            wizard.switch_screen(ManageScreen())
+            wizard.open_screen(ManageScreen())
 
 
 class ManageScreen(Screen):
@@ -94,6 +98,7 @@ class ManageScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#manage-error").display = False
         self.query_one("#manage-path", Input).focus()
+        self.call_after_refresh(self.wizard.step_ready, self)  # keys typed ahead, here now
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -110,7 +115,7 @@ class ManageScreen(Screen):
             self.run_choice(self.choices[int(button.removeprefix("step-"))])
 
     def action_back(self) -> None:
-        self.wizard.switch_screen(WelcomeScreen())
+        self.wizard.open_screen(WelcomeScreen())
 
     def _error(self, text: str) -> None:
         box = self.query_one("#manage-error", Static)

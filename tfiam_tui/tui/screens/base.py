@@ -99,7 +99,7 @@ class StepScreen(Screen):
         # or two past the step's introduction.
         self.query_one("#step-errors").display = False
         self.refresh_problems()
-        self.call_after_refresh(self.wizard.step_ready)  # after the step has focused its field
+        self.call_after_refresh(self.wizard.step_ready, self)  # after the step has focused its field
 
     # ---- answers in, problems out
 
@@ -128,6 +128,13 @@ class StepScreen(Screen):
         Enter there for something else, e.g. a filter that moves into its list).  On Run
         and Result, Enter acts on its own field (the passphrase decrypts)."""
         return self.STEP not in ("run", "result")
+
+    def enter_moves_on(self, widget: Widget) -> bool:
+        """Whether Enter on the focused ``widget`` leaves this step (WizardApp holds the keys
+        typed after it for the next step)."""
+        if isinstance(widget, TextualInput):
+            return self.advances_on_enter(widget)
+        return isinstance(widget, Button) and widget.id in ("next", "back") and not widget.disabled
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if self.advances_on_enter(event.input):
