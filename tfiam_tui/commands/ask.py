@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -92,12 +93,17 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
     say = sayer(console.say)  # every message wrapped to the terminal
     if questionary.select("What do you want to do?", choices=[
         questionary.Choice("Create a user (or change one, from its answers file)", value="create"),
-        questionary.Choice("Manage a user tfiam made: its status, access key rotation", value="manage"),
+        questionary.Choice("Manage a user tfiam made (status, key rotation)", value="manage"),
     ]).unsafe_ask() == "manage":
         from .lifecycle.manage import Manager, manage_in_prompts
 
         try:
-            return manage_in_prompts(Manager(args, console), args.answers)
+            with contextlib.ExitStack() as stack:
+                if args.sandbox:  # status reads with the sandbox's dummy credentials, as tfiam status --sandbox
+                    from ..engine.aws.sandbox import isolated_environ
+
+                    stack.enter_context(isolated_environ())
+                return manage_in_prompts(Manager(args, console), args.answers)
         except (KeyboardInterrupt, EOFError):  # nothing to keep: managing saves no answers
             console.say("")
             return Exit.INTERRUPTED
