@@ -18,8 +18,8 @@ from ..engine import policy as lint_mod
 from .fields import as_text, get_at, has
 from .screen import ask_valid, question, wrapped
 
-CHANGE = "Type the number of an answer to change, or Enter to save these answers:"
-CHANGE_BLOCKED = "Type the number of an answer to change (nothing is saved until they are valid):"
+CHANGE = "Number of an answer to change, or Enter to save these answers:"
+CHANGE_BLOCKED = "Number of an answer to change (errors above: not saved yet):"
 
 
 @dataclass
