@@ -95,6 +95,7 @@ def test_ask_sandbox_run_to_a_verified_user(tmp_path, empty_gnupghome, tf_plugin
         term.answer("Encrypt the secrets to which PGP key?", "Down", "Down", "Enter")  # the sandbox key
         term.answer("Backend:", "Enter")
         term.answer("Workspace folder", "Enter")
+        term.answer("Number of an answer to change, or Enter to save", "Enter")  # the summary: save
         term.answer("Apply exactly this plan?", "y", timeout=300)  # init and plan run first
         term.answer("Decrypt the new credentials now?", "y", timeout=300)
         term.answer("Format:", "Enter")

@@ -11,9 +11,11 @@ That is also what a screen reader or a serial console can follow: plain lines, i
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 SANDBOX_LINE = "SANDBOX · nothing touches a real AWS account"
@@ -72,3 +74,32 @@ def ask_valid(make: Callable[[str], Any], check: Callable[[str], bool | str], sa
             return answer
         say(wrapped(REFUSED + str(verdict)))
         typed = answer
+
+
+@contextlib.contextmanager
+def keys_kept() -> Iterator[None]:
+    """Keep every key typed ahead for the next question.
+
+    Between two questions (after a refusal is said, before the question comes again) the
+    terminal is back in its line-editing mode, where Ctrl-U, Ctrl-W and Backspace typed in
+    that instant are taken by the terminal itself and never reach the question.  For the
+    life of the block the terminal has no line editing and no echo (keys wait, unechoed,
+    for the next question; Ctrl-C still interrupts); then it is as it was.  Pending input
+    is never flushed.  Nothing changes when stdin is not a terminal."""
+    try:
+        import termios
+
+        fd = sys.stdin.fileno()
+        saved = termios.tcgetattr(fd)
+    except Exception:  # not a terminal (a pipe, a test's stand-in), or no termios here
+        yield
+        return
+    quiet = list(saved)
+    quiet[3] &= ~(termios.ECHO | termios.ICANON)
+    quiet[6] = list(saved[6])
+    quiet[6][termios.VMIN], quiet[6][termios.VTIME] = 1, 0
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)

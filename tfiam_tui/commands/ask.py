@@ -84,7 +84,7 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
 
     from ..ask import interview as ask
     from ..ask import summary
-    from ..ask.screen import ask_valid, question, sayer
+    from ..ask.screen import ask_valid, keys_kept, question, sayer
     from ..engine import answers as answers_mod
     from .cli import build_parser
     from .decrypt import cmd_decrypt
@@ -111,12 +111,13 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
     interview = ask.Interview(defaults, sandbox=args.sandbox, say=console.say)
     default_save = args.save or args.answers or "tfiam-answers.yaml"
     try:
-        interview.run()
-        answers = summary.review(interview)  # every answer, any of them changed, then confirmed
-        save_to = Path(args.save) if args.save else Path(ask_valid(
-            lambda typed: questionary.text("Save the answers file to:", default=typed),
-            lambda text: path_rule(text.strip() or default_save) or True, say, default_save,
-        ).strip() or default_save)
+        with keys_kept():  # a key typed just after a refusal goes to the question asked again
+            interview.run()
+            answers = summary.review(interview)  # every answer, any of them changed, then confirmed
+            save_to = Path(args.save) if args.save else Path(ask_valid(
+                lambda typed: questionary.text("Save the answers file to:", default=typed),
+                lambda text: path_rule(text.strip() or default_save) or True, say, default_save,
+            ).strip() or default_save)
         answers_mod.save(answers, save_to)
         say(f"Saved {shown(save_to)} (no secrets in it). Repeat this any time with:")
         console.say(f"  {command('tfiam', *replay_argv(args, save_to))}")  # one line, to paste whole
