@@ -20,9 +20,8 @@ import questionary
 from questionary import Choice
 
 from ..engine import policy as lint_mod
-from ..engine import secrets
 from ..engine.text import shown
-from . import fields
+from . import fields, keys
 from .fields import get_at, set_at
 from .screen import ask, ask_valid, question, sayer
 from .summary import Entry
@@ -307,50 +306,7 @@ class Interview:
                 "authentication.enforce_mfa")]
 
     def pgp_key(self) -> None:
-        self.record("authentication.pgp_key", "Encrypt the secrets to which PGP key?", self.pgp_key)
-        keys = secrets.list_keys()
-        current = get_at(self.data, "authentication.pgp_key")
-        options = [
-            Choice(f"{shown(k.name)} <{shown(k.email)}> {k.fingerprint[-16:]}" + ("" if k.can_encrypt else "  (cannot encrypt)"),
-                   value=k.fingerprint, disabled=None if k.can_encrypt else "cannot encrypt")
-            for k in keys
-        ]
-        if current and current not in [k.fingerprint for k in keys]:
-            options.insert(0, Choice(f"{shown(current)} (from the answers file)", value=current))
-        options += [Choice("A public key file...", value="@file"), Choice("Create a new key for this...", value="@new")]
-        if self.sandbox:
-            options.append(Choice("The sandbox's throwaway key (sandbox only)", value="@sandbox"))
-        picked = self.select("Encrypt the secrets to which PGP key?", options,
-                             default=current if current else None)
-        if picked == "@file":
-            self.text("authentication.pgp_key", "Path to the public key file:", transform=fields.key_ref, record=False)
-        elif picked == "@new":
-            self.new_key()
-        elif picked == "@sandbox":
-            set_at(self.data, "authentication.pgp_key", "sandbox@tfiam.invalid")
-        else:
-            set_at(self.data, "authentication.pgp_key", picked)
-
-    def new_key(self) -> None:
-        name = ask_valid(lambda d: questionary.text("Name on the new key:", default=d),
-                         lambda t: bool(t.strip()) or "a name is needed", self.say)
-        email = ask_valid(lambda d: questionary.text("E-mail on the new key:", default=d),
-                          lambda t: "@" in t or "an e-mail address is needed", self.say)
-        while True:
-            first = ask(questionary.password("Passphrase for the new key:"))
-            again = ask(questionary.password("The passphrase again:"))
-            if first and first == again:
-                break
-            self.say("  the passphrases differ (or are empty); again")
-        try:
-            key = secrets.create_key(name, email, first)
-        except secrets.PgpError as exc:
-            self.say(f"  {exc}")
-            return self.pgp_key()
-        finally:
-            first = again = ""  # noqa: F841 - drop the passphrase as soon as possible
-        self.say(f"  created {key.fingerprint}")
-        set_at(self.data, "authentication.pgp_key", key.fingerprint)
+        keys.pgp_key(self)
 
     def state(self) -> None:
         self.say("\n5/5 State: where Terraform keeps what it created")
