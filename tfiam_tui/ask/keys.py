@@ -29,7 +29,7 @@ def pgp_key(iv: Any) -> None:
         options.insert(0, Choice(f"{shown(current)} (from the answers file)", value=current))
     options += [Choice("A public key file...", value="@file"), Choice("Create a new key for this...", value="@new")]
     if iv.sandbox:
-        options.append(Choice("The sandbox's throwaway key (sandbox only)", value="@sandbox"))
+        options.append(Choice("The sandbox's throwaway key", value="@sandbox"))
     picked = iv.select("Encrypt the secrets to which PGP key?", options, default=current if current else None)
     if picked == "@file":
         iv.text("authentication.pgp_key", "Path to the public key file:", transform=fields.key_ref, record=False)
