@@ -245,8 +245,9 @@ def test_a_misspelled_action_is_fixed_in_the_summary_and_saved_fixed(tmp_path, g
     assert ("'sts:GetCallerIdentiy' is not a sts action; did you mean sts:GetCallerIdentity?") in said
     assert ("refused: nothing is saved while permissions.groups[0].custom_policy.statements[0].actions[0]: "
             "TFIAM041 'sts:GetCallerIdentiy'") in said
-    assert f"change answer {ACTIONS_NO} (Actions)" in said
-    assert f"{ACTIONS_NO}. Actions: {misspelled}" in said and f"{ACTIONS_NO}. Actions: {ACTIONS}" in said
+    assert f"change answer {ACTIONS_NO} (Actions (group 1, statement 1))" in said
+    assert f"{ACTIONS_NO}. Actions (group 1, statement 1): {misspelled}" in said
+    assert f"{ACTIONS_NO}. Actions (group 1, statement 1): {ACTIONS}" in said
     assert saved.read_text() == A.dumps(reference(gnupghome.op_fpr))  # the fixed action, nothing else changed
 
 

@@ -183,7 +183,7 @@ def test_ask_at_80x24_sandbox_first_whole_messages_and_a_fix_in_the_summary(tmp_
     assert first.startswith("SANDBOX") and first.endswith("nothing touches a real AWS account"), first
     assert refused.startswith("permissions.groups[0].custom_policy.statements[0].actions[0]: TFIAM041 "
                               "'s3:GetObjekt' is not a s3 action; did you mean s3:GetObject?"), refused
-    assert "change answer 16 (Actions)" in refused
+    assert "change answer 16 (Actions (group 1, statement 1))" in refused
     assert name_refused.startswith("'bot 80' has a space; IAM user names are 1-64 characters"), name_refused
     assert "TFIAM-EXIT=0" in screen, screen
     text = saved.read_text()

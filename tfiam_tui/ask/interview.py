@@ -38,9 +38,12 @@ class Interrupted(Exception):
     """Ctrl-C at a question."""
 
 
-def _label(message: str) -> str:
-    """A question as the summary names its answer: without the hint in brackets or the colon."""
-    return re.sub(r"\s*\([^)]*\)\s*$", "", message.rstrip().rstrip(":?")).rstrip(":?") or message
+def _label(message: str, path: str = "") -> str:
+    """A question as the summary names its answer: without the hint in brackets or the colon,
+    and which group and statement it belongs to (``Actions (group 1, statement 2)``)."""
+    label = re.sub(r"\s*\([^)]*\)\s*$", "", message.rstrip().rstrip(":?")).rstrip(":?") or message
+    where = [f"{kind} {int(n) + 1}" for kind, n in re.findall(r"(group|statement)s\[(\d+)\]", path)]
+    return f"{label} ({', '.join(where)})" if where else label
 
 
 class Interview:
@@ -60,7 +63,7 @@ class Interview:
     def record(self, path: str, message: str, again: Callable[[], Any], *,
                value: Callable[[dict], str] | None = None, always: bool = False) -> None:
         """Note that the question for ``path`` was asked, and how to ask it again."""
-        entry = Entry(path, _label(message), again, value, always)
+        entry = Entry(path, _label(message, path), again, value, always)
         for i, old in enumerate(self.entries):
             if old.path == path:
                 self.entries[i] = entry
@@ -226,7 +229,7 @@ class Interview:
         from ..engine.answers import choices
 
         base = f"permissions.groups[{i}]"
-        self.record(f"{base}.managed_policies", "AWS managed policies of the group:", lambda: self.managed_policies(i))
+        self.record(f"{base}.managed_policies", "AWS managed policies:", lambda: self.managed_policies(i))
         arns = list(get_at(self.data, f"{base}.managed_policies", []) or [])
         set_at(self.data, f"{base}.managed_policies", arns)
         by_name = {p.name: p.arn for p in choices.managed_policies()}
