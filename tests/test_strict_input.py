@@ -179,7 +179,7 @@ def test_the_policy_size_counts_what_iam_counts():
 def test_every_front_gets_the_same_message_for_the_same_value(tmp_path, field, value):
     """validate and replay read a file; the wizard's form and ask's prompts check what
     was typed: each names the same field with the same words."""
-    from tfiam_tui.ask.interview import problem_for
+    from tfiam_tui.ask.fields import problem_for
     from tfiam_tui.tui.form import Form
 
     data = with_(field, value)

@@ -50,7 +50,7 @@ def test_manage_shows_the_status_and_starts_a_rotation(tmp_path, moto_endpoint, 
     assert "Rotation started" in after
     assert "The next step cannot run now: the new key has not been used since it was made" in after
     assert "Can run now: Cut over anyway" in after and "Can run now: Roll back" in after
-    assert f"Check again any time with: tfiam status {answers}" in out
+    assert out.split("Check again any time with:\n", 1)[1].splitlines()[0] == f"  tfiam status {answers}"
 
 
 def test_manage_without_an_access_key_offers_no_step_and_changes_nothing(tmp_path, moto_endpoint, gnupghome,
@@ -64,3 +64,38 @@ def test_manage_without_an_access_key_offers_no_step_and_changes_nothing(tmp_pat
     assert "No rotation step can run now: the answers ask for no access key" in out
     assert "Can run now" not in out
     assert not (tmp_path / "ws").exists()  # looking wrote nothing
+
+
+@pytest.mark.e2e
+def test_manage_under_sandbox_reads_the_sandbox_says_so_and_hints_with_sandbox(tmp_path, gnupghome, monkeypatch):
+    """A newcomer with no AWS credentials at all: the status is read from the sandbox with
+    its dummy credentials (it said NoCredentialsError), each status opens with the SANDBOX
+    line and its endpoint, every line fits 80 columns, and the hint carries --sandbox."""
+    import re
+
+    from tests.test_e2e import iam
+    from tests.test_e2e import run_tfiam as tfiam
+
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("COLUMNS", "80")
+    started = tfiam("sandbox", "start", timeout=120)  # this test's own: XDG_CACHE_HOME is the test's
+    try:
+        assert started.returncode == Exit.OK, started.stdout + started.stderr
+        endpoint = re.search(r"at (http://127\.0\.0\.1:\d+) \(pid", started.stdout).group(1)
+        name = f"asksbx-{uuid.uuid4().hex[:10]}"
+        iam(endpoint, key=("SANDBOXACCESSKEYID00", "sandbox-secret-not-a-real-key")).create_user(UserName=name)
+        answers = answers_file(tmp_path, "console-user.yaml", None, user__name=name,
+                               authentication__access_key=False)
+        keys = [*MANAGE, str(answers) + ENTER, DOWN, ENTER]  # past "show the status again": done
+        code, out = run_ask(keys, "--sandbox", monkeypatch=monkeypatch, create=False)
+    finally:
+        tfiam("sandbox", "stop", timeout=60)
+    assert code == Exit.OK, out
+    lines = out.splitlines()
+    assert lines[0] == "SANDBOX · nothing touches a real AWS account"
+    status = out.split(f"SANDBOX: the stand-in AWS at {endpoint}", 1)[1]
+    assert f"{name}  (" in status and "NoCredentialsError" not in out
+    assert "\n  error" not in status.split("Check again")[0], status  # the status was read, not an error
+    assert not [line for line in lines if len(line) > 80 and not line.startswith("  tfiam ")]
+    assert out.split("Check again any time with:\n", 1)[1].splitlines()[0] == f"  tfiam status {answers} --sandbox"

@@ -50,6 +50,12 @@ class Terminal:
         while self.screen() == before and time.monotonic() < deadline:
             time.sleep(0.1)
 
+    def send(self, *keys: str) -> None:
+        """Send tmux keys (names like Enter, C-u) and text, in order."""
+        for key in keys:
+            literal = [] if key in ("Enter", "C-u", "Down", "Up") else ["-l", "--"]
+            subprocess.run(["tmux", "send-keys", "-t", self.name, *literal, key], check=True)
+
     def close(self) -> None:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
@@ -89,6 +95,7 @@ def test_ask_sandbox_run_to_a_verified_user(tmp_path, empty_gnupghome, tf_plugin
         term.answer("Encrypt the secrets to which PGP key?", "Down", "Down", "Enter")  # the sandbox key
         term.answer("Backend:", "Enter")
         term.answer("Workspace folder", "Enter")
+        term.answer("Number of an answer to change, or Enter to save", "Enter")  # the summary: save
         term.answer("Apply exactly this plan?", "y", timeout=300)  # init and plan run first
         term.answer("Decrypt the new credentials now?", "y", timeout=300)
         term.answer("Format:", "Enter")
@@ -106,3 +113,79 @@ def test_ask_sandbox_run_to_a_verified_user(tmp_path, empty_gnupghome, tf_plugin
     assert "name: ask-bot" in text and "ReadOnlyAccess" in text
     secret = creds.read_text().split("aws_secret_access_key = ")[1].strip()
     assert secret not in screen  # shown nowhere but the file asked for
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_ask_at_80x24_sandbox_first_whole_messages_and_a_fix_in_the_summary(tmp_path, empty_gnupghome):
+    """Issue 17, item 8, as a newcomer meets it at 80x24: the SANDBOX line first; a
+    misspelled action's did-you-mean said whole; the action fixed from the summary (and a
+    name changed there to an invalid one refused); the file saved with the fix; the replay
+    hint with --sandbox."""
+    saved = tmp_path / "bot.yaml"
+    env = (f"env -i HOME={Path.home()} PATH={os.environ['PATH']} GNUPGHOME={empty_gnupghome} TERM=xterm "
+           f"LANG=C.UTF-8 XDG_CACHE_HOME={tmp_path / 'cache'}")
+    command = f"cd {tmp_path} && {env} {TFIAM} ask --sandbox --save {saved}; echo TFIAM-EXIT=$?; sleep 120"
+    term = Terminal(f"tfiam-ask80-{os.getpid()}-{uuid.uuid4().hex[:8]}", command, width=80, height=24)
+    change = "Number of an answer to change"
+    try:
+        term.wait_for("What do you want to do?")
+        first = term.screen().splitlines()[0]
+        term.answer("What do you want to do?", "Enter")
+        for prompt in ("AWS region", "Credentials:", "Terraform version constraint", "provider version constraint"):
+            term.answer(prompt, "Enter")
+        term.answer("User name:", "Enter", literal="bot80")
+        term.answer("Path:", "Enter")
+        for tag in ("Tag Owner", "Tag Purpose", "Tag Expiry"):
+            term.answer(tag, "Enter")
+        term.answer("Add another tag?", "n")
+        term.answer("Permissions boundary", "Enter")
+        term.answer("Create a group for this user?", "y")
+        term.answer("Group name:", "Enter", literal="bot80-g")
+        term.answer("Add an AWS managed policy", "Enter")
+        term.answer("Add a custom least-privilege policy", "y")
+        term.answer("Custom policy name:", "Enter", literal="bot80-p")
+        term.answer("Description:", "Enter")
+        term.answer("Add a statement?", "y")
+        term.answer("Effect:", "Enter")
+        term.answer("Actions (service:Action", "Enter", literal="s3:GetObjekt")
+        term.answer("Resources (ARNs", "Enter", literal="*")
+        term.answer("Add another statement?", "n")
+        term.answer("Create another group?", "n")
+        term.answer("Existing groups to join", "Enter")
+        term.answer("Attach policies to the user directly?", "n")
+        term.answer("Access:", "Enter")
+        term.answer("Encrypt the secrets to which PGP key?", "Down", "Down", "Enter")  # the sandbox key
+        term.answer("Backend:", "Enter")
+        term.answer("Workspace folder", "Enter")
+        term.answer(change, "Enter")                    # save: refused
+        term.wait_for("refused: nothing is saved while")
+        refused = _flat(term.screen().rsplit("refused: nothing is saved while", 1)[1])
+        term.send("5", "Enter")                         # change the user name ...
+        term.wait_for("? User name: bot80", times=2)     # asked again, holding the answer
+        term.send("C-u", "bot 80", "Enter")             # ... to one IAM refuses
+        term.wait_for("refused: user.name: 'bot 80' has a space")
+        name_refused = _flat(term.screen().rsplit("refused: user.name:", 1)[1])
+        term.send("C-u", "bot80", "Enter")
+        term.wait_for("Summary: every answer", times=2)
+        term.send("16", "Enter")                        # the actions
+        term.wait_for("? Actions (service:Action, comma-separated): s3:GetObjekt", times=2)
+        term.send("C-u", "s3:GetObject", "Enter")
+        term.wait_for("Summary: every answer", times=3)
+        term.answer(change, "Enter")                    # save
+        term.answer("Run it now", "n")
+        term.wait_for("TFIAM-EXIT=")
+        screen = term.screen()
+    finally:
+        term.close()
+    assert first.startswith("SANDBOX") and first.endswith("nothing touches a real AWS account"), first
+    assert refused.startswith("permissions.groups[0].custom_policy.statements[0].actions[0]: TFIAM041 "
+                              "'s3:GetObjekt' is not a s3 action; did you mean s3:GetObject?"), refused
+    assert "change answer 16 (Actions (group 1, statement 1))" in refused
+    assert name_refused.startswith("'bot 80' has a space; IAM user names are 1-64 characters"), name_refused
+    assert "TFIAM-EXIT=0" in screen, screen
+    text = saved.read_text()
+    assert "- s3:GetObject\n" in text and "GetObjekt" not in text and "name: bot80\n" in text
+    assert f"tfiam replay {saved} --sandbox" in screen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -38,9 +39,9 @@ def _load_defaults(path: str | None) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def replay_argv(args: argparse.Namespace, save_to: Path) -> list[str]:
-    """``tfiam replay`` with every option this ``ask`` was given, to run now or repeat later."""
-    argv = ["replay", str(save_to)]
+def _options(args: argparse.Namespace) -> list[str]:
+    """Every option this ``ask`` was given that the commands it suggests or runs take too."""
+    argv: list[str] = []
     for flag, value in (("--workspace", args.workspace), ("--plugin-dir", args.plugin_dir)):
         if value:
             argv += [flag, value]
@@ -51,6 +52,25 @@ def replay_argv(args: argparse.Namespace, save_to: Path) -> list[str]:
     return argv
 
 
+def replay_argv(args: argparse.Namespace, save_to: Path) -> list[str]:
+    """``tfiam replay`` with every option this ``ask`` was given, to run now or repeat later."""
+    return ["replay", str(save_to), *_options(args)]
+
+
+def draft_argv(args: argparse.Namespace, draft: Path) -> list[str]:
+    """``tfiam ask`` to continue a draft, with every option this ``ask`` was given (--save
+    is left out: the draft's own place is the default)."""
+    return ["ask", "--answers", str(draft), *(["--run"] if args.run else []), *_options(args)]
+
+
+def sandbox_lines(say) -> None:
+    """The first thing said under --sandbox: the wizard's marker, then what it means."""
+    from ..ask.screen import SANDBOX_LINE, wrapped
+
+    say(SANDBOX_LINE)
+    say(wrapped("These answers run against a local stand-in AWS with dummy credentials; no AWS account is touched."))
+
+
 def cmd_ask(args: argparse.Namespace, console) -> int:
     from ..engine.exitcodes import Exit
 
@@ -58,26 +78,32 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
         console.error("tfiam ask needs a terminal to ask its questions; to run saved answers "
                       "without one, use: tfiam replay ANSWERS")
         return Exit.REFUSED
+    if args.sandbox:  # before anything else, even the first question
+        sandbox_lines(console.say)
     import questionary
 
     from ..ask import interview as ask
+    from ..ask import summary
+    from ..ask.screen import ask_valid, keys_kept, question, sayer
     from ..engine import answers as answers_mod
-    from ..engine import policy as lint_mod
     from .cli import build_parser
     from .decrypt import cmd_decrypt
     from .replay import cmd_replay
 
-    if args.sandbox:
-        console.say("SANDBOX: these answers run against a local stand-in AWS with dummy credentials; "
-                    "no AWS account is touched.")
+    say = sayer(console.say)  # every message wrapped to the terminal
     if questionary.select("What do you want to do?", choices=[
-        questionary.Choice("Create a new IAM user (or change one, from its answers file)", value="create"),
-        questionary.Choice("Manage a user tfiam made: its status and access key rotation", value="manage"),
+        questionary.Choice("Create a user (or change one, from its answers file)", value="create"),
+        questionary.Choice("Manage a user tfiam made (status, key rotation)", value="manage"),
     ]).unsafe_ask() == "manage":
         from .lifecycle.manage import Manager, manage_in_prompts
 
         try:
-            return manage_in_prompts(Manager(args, console), args.answers)
+            with contextlib.ExitStack() as stack:
+                if args.sandbox:  # status reads with the sandbox's dummy credentials, as tfiam status --sandbox
+                    from ..engine.aws.sandbox import isolated_environ
+
+                    stack.enter_context(isolated_environ())
+                return manage_in_prompts(Manager(args, console), args.answers)
         except (KeyboardInterrupt, EOFError):  # nothing to keep: managing saves no answers
             console.say("")
             return Exit.INTERRUPTED
@@ -85,22 +111,16 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
     interview = ask.Interview(defaults, sandbox=args.sandbox, say=console.say)
     default_save = args.save or args.answers or "tfiam-answers.yaml"
     try:
-        try:
-            answers = interview.run()
-        except answers_mod.AnswersError as exc:  # a rule that spans several answers
-            console.error(str(exc))
-            raise KeyboardInterrupt from None
-        console.say("\nSummary:\n" + answers_mod.dumps(answers))
-        findings = lint_mod.lint(answers)
-        console.say(lint_mod.format_text(findings, source="these answers"))
-        save_to = Path(args.save) if args.save else Path(
-            questionary.text("Save the answers file to:", default=default_save,
-                             validate=lambda text: path_rule(text.strip() or default_save) or True).unsafe_ask().strip()
-            or default_save
-        )
+        with keys_kept():  # a key typed just after a refusal goes to the question asked again
+            interview.run()
+            answers = summary.review(interview)  # every answer, any of them changed, then confirmed
+            save_to = Path(args.save) if args.save else Path(ask_valid(
+                lambda typed: questionary.text("Save the answers file to:", default=typed),
+                lambda text: path_rule(text.strip() or default_save) or True, say, default_save,
+            ).strip() or default_save)
         answers_mod.save(answers, save_to)
-        console.say(f"Saved {shown(save_to)} (no secrets in it). Repeat this any time with: "
-                    f"{command('tfiam', *replay_argv(args, save_to))}")
+        say(f"Saved {shown(save_to)} (no secrets in it). Repeat this any time with:")
+        console.say(f"  {command('tfiam', *replay_argv(args, save_to))}")  # one line, to paste whole
         if not (args.run or questionary.confirm("Run it now (init, plan, your confirmation, apply, verify)?",
                                                 default=False).unsafe_ask()):
             return Exit.OK
@@ -108,10 +128,11 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
         console.say("")
         try:
             target = Path(default_save if not Path(default_save).exists() else default_save + ".draft")
-            if questionary.confirm(f"Interrupted. Save what you answered so far to {shown(target)}?",
+            if questionary.confirm(question(f"Interrupted. Save what you answered so far to {shown(target)}?"),
                                    default=True).unsafe_ask():
                 ask.save_draft(interview.data, target)
-                console.say(f"Saved a draft to {shown(target)}; continue with: {command('tfiam', 'ask', '--answers', target)}")
+                say(f"Saved a draft to {shown(target)}; continue with:")
+                console.say(f"  {command('tfiam', *draft_argv(args, target))}")
         except (KeyboardInterrupt, EOFError):
             pass
         return Exit.INTERRUPTED
@@ -123,7 +144,7 @@ def cmd_ask(args: argparse.Namespace, console) -> int:
         return code
     fmt = questionary.select("Format:", choices=["credentials", "csv", "json"]).unsafe_ask()
     suffix = {"credentials": "creds", "csv": "csv", "json": "json"}[fmt]
-    output = questionary.text("Write them to (a new file, created 0600; '-' for this screen):",
+    output = questionary.text(question("Write them to (a new file, created 0600; '-' for this screen):"),
                               default=f"{answers.user.name}.{suffix}").unsafe_ask()
     dargv = ["decrypt", "--answers", str(save_to), "--format", fmt, "--output", output.strip()]
     if args.workspace:

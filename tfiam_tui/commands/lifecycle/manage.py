@@ -82,28 +82,41 @@ class Manager:
             return report(exc, args, self.console)
 
 
+def status_argv(manager: Manager, path: str) -> list[str]:
+    """``tfiam status PATH`` with the options of this session that status takes (--sandbox;
+    status has no --workspace: it reads the answers file's)."""
+    return ["status", path, *(["--sandbox"] if manager.sandbox else [])]
+
+
 def manage_in_prompts(manager: Manager, default_path: str | None) -> int:
-    """``tfiam ask``, "manage a user": pick the answers file, see the status, take a step."""
+    """``tfiam ask``, "manage a user": pick the answers file, see the status, take a step.
+    Every line is wrapped to the terminal; under --sandbox each status opens with the
+    SANDBOX line, and every command suggested or run carries this session's options."""
     import questionary
 
+    from ...ask.screen import ask_valid, question, sayer, width
     from ...engine.exitcodes import Exit
 
-    path = questionary.text(
-        "Answers file of the user:", default=default_path or "",
-        validate=lambda text: manager.problem(text.strip()) or True,
-    ).unsafe_ask().strip()
+    say = sayer(manager.console.say)
+    path = ask_valid(lambda typed: questionary.text("Answers file of the user:", default=typed),
+                     lambda text: manager.problem(text.strip()) or True, say, default_path or "").strip()
     code = int(Exit.OK)
     while True:
-        found = manager.overview(path)
+        found = manager.overview(path, width=width())
+        if manager.sandbox:  # which stand-in: its endpoint, to try the keys against
+            from ...engine.aws import sandbox_service
+            from ..replay import sandbox_line
+
+            say("\n" + sandbox_line(sandbox_service.required()))
         for line in found.lines():
-            manager.console.say(line)
-        choices = [questionary.Choice(f"{c.label}: {c.doing}", value=c) for c in found.choices]
+            say(line)
+        choices = [questionary.Choice(question(f"{c.label}: {c.doing}"), value=c) for c in found.choices]
         choices += [questionary.Choice("Show the status again", value="again"),
                     questionary.Choice("Done", value="done")]
         picked = questionary.select("What now?", choices=choices, default=choices[0]).unsafe_ask()
         if picked == "done":
-            manager.console.say(f"Check again any time with: {command('tfiam', 'status', path)}"
-                                + (" --sandbox" if manager.sandbox else ""))
+            say("Check again any time with:")
+            manager.console.say(f"  {command('tfiam', *status_argv(manager, path))}")  # one line, to paste whole
             return code
         if picked != "again":
             code = manager.run_step(path, picked.flags)
