@@ -192,11 +192,10 @@ class StepScreen(Screen):
         problems = self.refresh_problems()
         if problems:
             self.wizard.release_keys()  # staying: keys typed after Next go on here
+            # The focus goes to the first field with a problem, scrolled into view, its rule
+            # under it.  (A toast said so too, and covered that very rule at 80x24.)
             self.focus_first_error()
-            self.notify(
-                f"{len(problems)} problem(s) on this step; each is shown under its field.",
-                severity="error", timeout=4,
-            )
+            self.app.bell()
             return
         self.leave_forward()
 
