@@ -19,6 +19,7 @@ from ..engine.terraform.events import (
     ChangeSummary,
     Diagnostic,
     Finished,
+    Notice,
     PlannedChange,
     RefreshProgress,
     ResourceProgress,
@@ -104,6 +105,8 @@ class Activity:
                 self._stage("plan loaded; configuring the AWS provider to reach AWS…")
         elif isinstance(event, ResourceProgress):
             self._resource(event)
+        elif isinstance(event, Notice):
+            self._stage(event.text)
         elif isinstance(event, ChangeSummary):
             self._stage("saving the plan…" if event.operation == "plan" else "saving the state and the outputs…")
         elif isinstance(event, Diagnostic) and event.severity == "error":
@@ -122,7 +125,7 @@ class Activity:
     def _started_terraform(self, version: str) -> None:
         if self.command == "plan":
             self._stage(f"terraform {version} started; starting the AWS provider and reading the account "
-                        "(the provider takes a few seconds to start)…")
+                        "(the provider takes seconds to start)…")
         elif self.command == "apply":
             self._stage(f"terraform {version} started; loading the saved plan and starting the AWS provider "
                         "(a few seconds)…")
@@ -180,7 +183,8 @@ class Activity:
         now = self.clock()
         total = f"{self.command}, {seconds(now - self.started)}" if self.command else seconds(now - self.started)
         waited = now - (self.stage_started or now)
-        tail = f" (this step {seconds(waited)})" if waited >= 2 and self.stage_started != self.started else ""
+        later = (self.stage_started or 0) - self.started >= 1  # else the command's clock says it
+        tail = f" (this step {seconds(waited)})" if waited >= 2 and later else ""
         return f"[{total}] {self.stage}{tail}"
 
     def row_state(self, row: Row) -> str:
@@ -189,7 +193,7 @@ class Activity:
         if row.state == "running":
             return f"{glyph} {DOING.get(row.action, 'changing')} {seconds(self.clock() - (row.started or self.clock()))}"
         if row.state == "done":
-            return f"{glyph} done in {seconds(row.took or 0)}"
+            return f"{glyph} done" + (f" in {seconds(row.took)}" if row.took and row.took >= 1 else "")
         return f"{glyph} {'FAILED' if row.state == 'failed' else 'waiting'}"
 
     def row_change(self, row: Row) -> str:

@@ -139,6 +139,10 @@ class Session:
                     self._sandbox = sandbox_service.running() or Sandbox().start()
             return self._sandbox.endpoint
 
+    def sandbox_lives(self) -> bool:
+        """The sandbox is the background one (tfiam sandbox start): it outlives this wizard."""
+        return bool(getattr(self._sandbox, "lives", False))
+
     def extra_env(self) -> dict[str, str | None]:
         if not self.sandbox:
             return {}

@@ -48,6 +48,14 @@ class TerraformVersion:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """tfiam's own step inside a command's stream (e.g. reading the saved plan back), for a
+    front that says what is happening; not terraform output (no line of the log)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class RefreshProgress:
     """terraform reads a resource's current state from the cloud (``refresh_start``, then
     ``refresh_complete``): ``phase`` is "start" or "complete"."""
@@ -128,7 +136,7 @@ class Finished:
         return self.returncode == 0 or (self.command == "plan" and self.returncode == 2)
 
 
-Event = (Line | TerraformVersion | RefreshProgress | PlannedChange | ResourceProgress | ChangeSummary | Diagnostic
+Event = (Line | Notice | TerraformVersion | RefreshProgress | PlannedChange | ResourceProgress | ChangeSummary | Diagnostic
          | OutputValues | Finished)
 
 

@@ -14,7 +14,6 @@ from textual.widgets import ProgressBar, Static
 
 from ..activity import Activity
 
-
 STATE_WIDTH = 15  # "… destroying 59 s"
 STYLES = {"done": "green", "failed": "bold red", "running": "yellow"}
 

@@ -177,6 +177,7 @@ class RunScreen(StepScreen):
             post(RunPhase("begin", "plan"))
             finished = drain(pipeline.plan(), sink)
             if finished.ok:
+                post(RunPhase("status", "Asking IAM whether the users, groups and policies the plan creates exist…"))
                 conflicts, unchecked = pipeline.name_conflicts()
                 if unchecked:
                     post(TerraformLines([f"[could not check for existing users, groups or policies: {unchecked}]"]))
