@@ -266,7 +266,22 @@ def test_no_secret_key_names_key_and_keyring(gpg_keys, empty_gnupghome):
         for line in gpg_keys.gpg("--list-keys", "--with-colons", gpg_keys.op_fpr).stdout.decode().splitlines()
         if line.startswith("sub:")
     ]
-    assert text.split("no secret key for ")[1].split()[0] in op_subkey_ids
+    # the subkey's id, the one thing known of a key that is not in the keyring, said as such
+    assert text.split("no secret key for key ")[1].split()[0] in op_subkey_ids
+    assert "(not in the keyring)" in text
+
+
+def test_a_bad_passphrase_names_the_key_as_the_key_picker_shows_it(gnupghome):
+    """The picker lists "Name <e-mail>  LONGKEYID" of the primary key; gpg's message names the
+    encryption subkey, an id the operator has never seen.  The error names the primary key."""
+    message = gnupghome.encrypt_b64(gnupghome.pw_fpr, _aws_like_secret())
+    with pytest.raises(DecryptError) as err:
+        secrets.decrypt(message, passphrase="wrong passphrase")
+    text = str(err.value)
+    picker = next(k for k in secrets.list_keys() if k.fingerprint == gnupghome.pw_fpr)
+    assert f"Passphrase Holder <pw@example.com> {picker.fingerprint[-16:]}" in text, text
+    for subkey in picker.subkey_ids:
+        assert subkey not in text
 
 
 def test_garbage_is_not_decrypted(gnupghome):
