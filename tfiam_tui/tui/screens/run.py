@@ -52,10 +52,10 @@ class RunScreen(StepScreen):
 
     def form_fields(self) -> ComposeResult:
         yield Static("Starting…", id="run-status", markup=False)
+        yield Static("", id="run-errors", markup=False)  # up here: at 80x24 the errors are in sight
         with Vertical(id="plan-box"):
             yield Static("", id="plan-headline", markup=False)
         yield RunProgress(self.wizard.session.clock, id="progress")
-        yield Static("", id="run-errors", markup=False)
         yield RichLog(id="log", max_lines=20000, auto_scroll=True, wrap=True, min_width=20, markup=False,
                       highlight=False)
 
