@@ -26,7 +26,8 @@ def wizard(tmp_path, monkeypatch, empty_gnupghome):
     shutil.copy(EXAMPLE, tmp_path / "ci-bot.yaml")
 
     def make(answers: str = "ci-bot.yaml", **options):
-        session = ScriptedSession(workspace=str(tmp_path / "ws"), terraform_bin="terraform-not-installed", **options)
+        session = ScriptedSession(workspace=str(tmp_path / "ws"), terraform_bin="terraform-not-installed",
+                                  keep_log=True, **options)
         return create_app(answers_path=answers, session=session), session
 
     return make

@@ -27,6 +27,11 @@ from .base import StepScreen
 MASK = "•" * 12 + "  (hidden: r reveals)"
 
 
+def aws_cli() -> str | None:
+    """"aws" when the aws CLI is on PATH (the try command uses it), else None (boto3)."""
+    return "aws" if shutil.which("aws") else None
+
+
 class ResultScreen(StepScreen):
     STEP = "result"
     INTRO = ""
@@ -111,7 +116,7 @@ class ResultScreen(StepScreen):
         provider = pipeline.answers.provider
         path = str(self._save_path())
         return try_key_command(path, pipeline.answers.user.name, region=provider.region,
-                               endpoint=provider.endpoint, aws_cli=shutil.which("aws") and "aws",
+                               endpoint=provider.endpoint, aws_cli=aws_cli(),
                                python=sys.executable)
 
     def _show_try(self, saved: bool) -> None:
