@@ -191,3 +191,29 @@ async def test_a_console_only_user_is_offered_no_profile_and_no_command_line_fla
         await pilot.press("enter")  # Enter in the path saves what this user has: the .csv
         await pilot.pause()
         assert (tmp_path / "ci-bot.csv").is_file()
+
+
+def test_the_words_follow_terraform_from_start_to_exit_with_a_clock_that_ticks_while_it_is_quiet():
+    """Every stage a plan of an existing user goes through, as the operator reads it."""
+    from tfiam_tui.engine.terraform.events import Finished, PlannedChange, RefreshProgress, TerraformVersion
+    from tfiam_tui.tui.activity import Activity
+
+    now = [0.0]
+    activity = Activity(lambda: now[0])
+    activity.begin("plan")
+    assert activity.headline() == "[plan, 0 s] starting terraform plan…"
+    now[0] = 1
+    activity.feed(TerraformVersion("1.11.4"))
+    now[0] = 6  # the provider starts: nothing arrives, the clocks go on
+    assert activity.headline().startswith("[plan, 6 s] terraform 1.11.4 started; starting the AWS provider")
+    assert activity.headline().endswith("(this step 5 s)")
+    activity.feed(RefreshProgress("module.iam_user.aws_iam_user.this", "start"))
+    assert "reading aws_iam_user.this from AWS…" in activity.headline()
+    activity.feed(RefreshProgress("module.iam_user.aws_iam_user.this", "complete"))
+    assert "read 1 resource(s) from AWS; comparing them with the answers…" in activity.headline()
+    activity.feed(PlannedChange("module.iam_user.aws_iam_group.this[\"g\"]", "update"))
+    assert "planning: 1 change(s) so far…" in activity.headline()
+    assert activity.lines() == ['· waiting  ~ update aws_iam_group.this["g"]']
+    activity.feed(Finished("plan", 2, True, 7.5))
+    now[0] = 60
+    assert activity.headline() == "terraform plan: changes to apply (exit code 2) after 7.5 s"  # the clock stopped

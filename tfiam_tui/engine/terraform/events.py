@@ -264,15 +264,14 @@ def json_events(raw: str) -> list[Event]:
     elif kind == "version":
         events.append(TerraformVersion(str(obj.get("terraform", ""))))
     elif kind in ("refresh_start", "refresh_complete"):
-        hook = obj.get("hook", {})
-        events.append(RefreshProgress(_addr(hook), kind.removeprefix("refresh_")))
+        events.append(RefreshProgress(_addr(obj.get("hook")), kind.removeprefix("refresh_")))
     elif kind in ("apply_start", "apply_progress", "apply_complete", "apply_errored"):
-        hook = obj.get("hook", {})
+        hook = obj.get("hook") if isinstance(obj.get("hook"), dict) else {}
         elapsed = hook.get("elapsed_seconds")
         events.append(ResourceProgress(_addr(hook), str(hook.get("action", "")), kind.removeprefix("apply_"),
                                        float(elapsed) if isinstance(elapsed, int | float) else None))
     elif kind.startswith("provision_"):
-        events.append(ResourceProgress(_addr(obj.get("hook", {})), "", "provisioning"))
+        events.append(ResourceProgress(_addr(obj.get("hook")), "", "provisioning"))
     elif kind == "change_summary":
         ch = obj.get("changes", {})
         events.append(
