@@ -266,8 +266,8 @@ def json_events(raw: str) -> list[Event]:
     elif kind in ("refresh_start", "refresh_complete"):
         events.append(RefreshProgress(_addr(obj.get("hook")), kind.removeprefix("refresh_")))
     elif kind in ("apply_start", "apply_progress", "apply_complete", "apply_errored"):
-        raw = obj.get("hook")
-        hook: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        given = obj.get("hook")
+        hook: dict[str, Any] = given if isinstance(given, dict) else {}
         elapsed = hook.get("elapsed_seconds")
         events.append(ResourceProgress(_addr(hook), str(hook.get("action", "")), kind.removeprefix("apply_"),
                                        float(elapsed) if isinstance(elapsed, int | float) else None))
