@@ -113,6 +113,10 @@ class ScriptedPipeline:
         if self.passphrase is not None and passphrase != self.passphrase:
             which = "protected by a passphrase and none was given" if not passphrase else "bad passphrase"
             raise DecryptError(f"cannot decrypt: {which} (the key of Operator <op@example.com> 0123456789ABCDEF)")
+        if not self.answers.authentication.access_key:  # console only: a password, no key
+            return Credentials(user_name=self.answers.user.name,
+                               user_arn=f"arn:aws:iam::{ACCOUNT}:user/{self.answers.user.name}",
+                               password="Temp-Password-1234!")
         return Credentials(user_name=self.answers.user.name,
                            user_arn=f"arn:aws:iam::{ACCOUNT}:user/{self.answers.user.name}",
                            access_key_id="AKIAIOSFODNN7EXAMPLE",

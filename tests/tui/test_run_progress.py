@@ -109,7 +109,7 @@ async def test_an_apply_error_is_shown_in_full_at_80_columns_and_the_row_says_fa
         await pilot.pause()
         shown = screen_text(app)
         assert "✗ FAILED" in shown and "+ create aws_iam_user.this" in shown, shown
-        assert app.focused.id == "replan" or focus_on_screen(app)
+        assert app.focused.id == "replan" and focus_on_screen(app)  # Enter plans again
 
 
 async def test_the_result_shows_the_endpoint_and_a_command_without_the_secret(wizard, tmp_path):
@@ -126,7 +126,9 @@ async def test_the_result_shows_the_endpoint_and_a_command_without_the_secret(wi
         label = str(app.screen.query_one("#try-box").query_one("Label").render())
         assert label == "Try the new key against AWS"  # the example has no endpoint: AWS itself
         before = str(app.screen.query_one("#try-command").render())
-        assert before.startswith("Save it as a credentials profile (above), then")
+        assert before.startswith("Save it as a credentials profile (above) for a command")
+        assert not app.screen.query_one("#copy-command", Button).display  # nothing to copy before the save
+        assert "[ok] user ci-bot exists" in screen_text(app)  # the checklist is in sight at 80x24
         await pilot.press("enter")  # saves the profile
         await pilot.pause()
         saved = tmp_path / "ci-bot.credentials"
@@ -177,10 +179,8 @@ async def test_a_console_only_user_is_offered_no_profile_and_no_command_line_fla
         await wait_for(pilot, lambda: app.screen.phase == "applied", timeout=30)
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: getattr(app.screen, "_creds", None) is not None, timeout=30)
-        app.screen._creds.access_key_id = None  # the scripted run hands out a key; a console user has none
-        app.screen._creds.password = "Temp-Password-1234!"
-        app.screen._show_creds()
         await pilot.pause()
+        assert app.screen._creds.access_key_id is None and app.focused.id == "save-csv" and focus_on_screen(app)
         assert not app.screen.query_one("#save-profile", Button).display
         assert not app.screen.query_one("#try-box").display
         app.screen._save("credentials")  # even when asked for: words, no flag

@@ -95,12 +95,9 @@ def test_run_screen_in_the_middle_of_an_apply_snapshot(snap_compare, prefilled):
 
 
 @SIZES
-def test_result_screen_with_checklist_and_masked_secret_snapshot(snap_compare, prefilled, size, monkeypatch):
-    """The result screen: every check ok, the key id shown, the secret masked, the command
-    that tries the key (the aws CLI's, whatever this machine has)."""
-    from tfiam_tui.tui.screens import result
-
-    monkeypatch.setattr(result, "aws_cli", lambda: "aws")
+def test_result_screen_with_checklist_and_masked_secret_snapshot(snap_compare, prefilled, size):
+    """The result screen: every check ok, the key id shown, the secret masked, where to try
+    the key once saved."""
 
     async def go(pilot):
         app = pilot.app

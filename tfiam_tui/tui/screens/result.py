@@ -122,9 +122,11 @@ class ResultScreen(StepScreen):
     def _show_try(self, saved: bool) -> None:
         endpoint = self.wizard.session.current_pipeline().answers.provider.endpoint
         where = ("the sandbox at " if self.wizard.session.sandbox else "") + endpoint if endpoint else "AWS"
-        head = ("Saved. From another terminal, ask STS who the key belongs to:" if saved else
-                "Save it as a credentials profile (above), then ask STS who it belongs to, from another terminal:")
-        self.query_one("#try-command", Static).update(f"{head}\n{self.try_command()}")
+        # Before the save, one line (at 80x24 the checklist stays in sight): the command reads the file.
+        text = (f"Saved. From another terminal, ask STS who the key belongs to:\n{self.try_command()}" if saved
+                else "Save it as a credentials profile (above) for a command that tries it from another terminal.")
+        self.query_one("#try-command", Static).update(text)
+        self.query_one("#copy-command", Button).display = saved
         self.query_one("#try-box", Vertical).query_one(Label).update(f"Try the new key against {where}")
 
     def on_mount(self) -> None:
@@ -202,6 +204,7 @@ class ResultScreen(StepScreen):
         self.query_one("#key-id", Static).update(f"Access key id      {creds.access_key_id or '-'}")
         secret = creds.secret_access_key if self.revealed else MASK
         self.query_one("#secret", Static).update(f"Secret access key  {secret if creds.secret_access_key else '-'}")
+        self.query_one("#console-login", Static).display = bool(creds.password)
         if creds.password:
             url = f"https://{creds.account_id}.signin.aws.amazon.com/console"
             password = creds.password if self.revealed else MASK

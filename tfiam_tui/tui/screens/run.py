@@ -318,6 +318,8 @@ class RunScreen(StepScreen):
             self.phase = phase
             self._failed(phase, detail)
         self._buttons()
+        if phase in ("failed", "interrupted"):
+            self.query_one("#replan", Button).focus()  # Enter plans again; the errors are above it
 
     def _overwrite_answer(self, yes: bool | None) -> None:
         if yes:
