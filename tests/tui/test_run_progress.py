@@ -217,3 +217,23 @@ def test_the_words_follow_terraform_from_start_to_exit_with_a_clock_that_ticks_w
     activity.feed(Finished("plan", 2, True, 7.5))
     now[0] = 60
     assert activity.headline() == "terraform plan: changes to apply (exit code 2) after 7.5 s"  # the clock stopped
+
+
+def test_the_session_log_holds_early_lines_redacts_and_opens_one_log_per_workspace(tmp_path):
+    """What was said before the workspace existed is written first; a secret-shaped value
+    is redacted even if a caller slipped; another workspace gets its own log."""
+    from tfiam_tui.tui.session import Session
+
+    session = Session()
+    session.log("Checking the PGP key, terraform and the workspace folder…")
+    session.log("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    first = session.open_run_log(tmp_path / "one")
+    session.log("terraform plan: changes to apply (exit code 2) after 6.3 s")
+    assert session.open_run_log(tmp_path / "one") == first  # Plan again: the same log
+    second = session.open_run_log(tmp_path / "two")
+    session.close()
+    text = first.read_text()
+    assert text.splitlines()[0] == "Checking the PGP key, terraform and the workspace folder…"
+    assert "wJalrXUtnFEMI" not in text and "[redacted]" in text
+    assert "exit code 2" in text and second != first and second.parent == tmp_path / "two" / ".tfiam" / "logs"
+    assert (first.stat().st_mode & 0o777) == 0o600 and (first.parent.stat().st_mode & 0o777) == 0o700

@@ -295,7 +295,8 @@ class ResultScreen(StepScreen):
             self._save("credentials" if self._creds.access_key_id else "csv")
 
     def action_back(self) -> None:
-        self.notify("The run is done; quit, or start tfiam again with --answers to change something.")
+        again = command("tfiam", "wizard", "--answers", str(self.form.path))
+        self.notify(f"The run is done. To change something, quit and open its answers again: {again}")
 
     def action_next(self) -> None:
         pass
