@@ -16,6 +16,7 @@ from textual.widgets import Button
 from tests.fixtures_moto import unique_name
 from tests.test_e2e import answers_file, files_containing
 from tests.tui.helpers import wait_for
+from tests.tui.test_run_progress import screen_text
 from tfiam_tui.engine.secrets.handover import try_key_command
 from tfiam_tui.tui.app import create_app
 from tfiam_tui.tui.session import Session
@@ -59,8 +60,9 @@ async def test_the_result_names_the_sandbox_and_its_command_works_with_the_new_k
         await pilot.pause()
         screen = app.screen
         secret, key_id = screen._creds.secret_access_key, screen._creds.access_key_id
-        label = str(screen.query_one("#try-box").query_one("Label").render())
+        label = str(screen.query_one("#try-label").render())
         assert label == f"Try the new key against the sandbox at {moto_endpoint}"
+        assert moto_endpoint in screen_text(app)  # at 80x24 too: wrapped, never cut
         where = str(screen.query_one("#where").render())
         assert f"Endpoint       {moto_endpoint} (the sandbox, a stand-in AWS;" in where
         assert app.focused.id == "save-profile"

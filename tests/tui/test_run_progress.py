@@ -123,7 +123,7 @@ async def test_the_result_shows_the_endpoint_and_a_command_without_the_secret(wi
         await pilot.pause()
         secret = app.screen._creds.secret_access_key
         assert app.focused.id == "save-profile" and focus_on_screen(app)
-        label = str(app.screen.query_one("#try-box").query_one("Label").render())
+        label = str(app.screen.query_one("#try-label").render())
         assert label == "Try the new key against AWS"  # the example has no endpoint: AWS itself
         before = str(app.screen.query_one("#try-command").render())
         assert before.startswith("Save it as a credentials profile (above) for a command")
@@ -237,3 +237,11 @@ def test_the_session_log_holds_early_lines_redacts_and_opens_one_log_per_workspa
     assert "wJalrXUtnFEMI" not in text and "[redacted]" in text
     assert "exit code 2" in text and second != first and second.parent == tmp_path / "two" / ".tfiam" / "logs"
     assert (first.stat().st_mode & 0o777) == 0o600 and (first.parent.stat().st_mode & 0o777) == 0o700
+
+
+async def test_once_the_plan_is_ready_no_stage_says_it_is_still_under_way(wizard):
+    app, _session = wizard()
+    async with app.run_test(size=SIZE) as pilot:
+        await planned(pilot)
+        activity = str(app.screen.query_one("#activity").render())
+        assert activity == "terraform plan: changes to apply (exit code 2) after 1.0 s", activity

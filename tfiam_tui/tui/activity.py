@@ -70,6 +70,7 @@ class Activity:
         self.stage_started: float | None = None
         self.rows: dict[str, Row] = {}
         self.finished: Finished | None = None
+        self.last_words = ""  # how the last terraform command ended, in words
         self.planned = 0  # planned_change messages of the current command
         self.read = 0  # resources read (refresh) by the current command
 
@@ -86,6 +87,12 @@ class Activity:
         self.command, self.finished = "", None
         self.started = self.clock()
         self._stage(stage)
+
+    def stop(self) -> None:
+        """The run stopped (planned, applied, failed): no clock, and no stage of tfiam's own
+        left saying it is still under way; how terraform last ended stays."""
+        self.command, self.started = "", None
+        self.stage = self.last_words
 
     def plan_rows(self, changes: list[tuple[str, str]]) -> None:
         """The planned changes, every one waiting."""
@@ -115,8 +122,9 @@ class Activity:
                 row.state, row.error = "failed", event.summary
         elif isinstance(event, Finished):
             self.finished = event
-            self._stage(f"terraform {event.command}: {exit_words(event.command, event.returncode, interrupted=event.interrupted)}"
-                        f" after {event.duration:.1f} s")
+            words = exit_words(event.command, event.returncode, interrupted=event.interrupted)
+            self.last_words = f"terraform {event.command}: {words} after {event.duration:.1f} s"
+            self._stage(self.last_words)
 
     def _stage(self, words: str) -> None:
         self.stage = words

@@ -69,7 +69,7 @@ class ResultScreen(StepScreen):
                 yield Button("Save as .csv", id="save-csv", compact=True)
             yield FieldError("save")
             with Vertical(id="try-box"):
-                yield Label("Try the new key", classes="field-label")
+                yield Static("Try the new key", id="try-label", classes="field-label", markup=False)  # wraps
                 yield Static("", id="try-command", markup=False)
                 yield Button("Copy command", id="copy-command", compact=True)
         yield Label("Verification against the AWS API", classes="field-label")
@@ -127,7 +127,7 @@ class ResultScreen(StepScreen):
                 else "Save it as a credentials profile (above) for a command that tries it from another terminal.")
         self.query_one("#try-command", Static).update(text)
         self.query_one("#copy-command", Button).display = saved
-        self.query_one("#try-box", Vertical).query_one(Label).update(f"Try the new key against {where}")
+        self.query_one("#try-label", Static).update(f"Try the new key against {where}")
 
     def on_mount(self) -> None:
         self.query_one("#step-errors").display = False

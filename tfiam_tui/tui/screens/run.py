@@ -306,7 +306,8 @@ class RunScreen(StepScreen):
             )
             return
         self.running = False
-        self.progress.show()  # the clocks stop where the command ended
+        self.progress.activity.stop()  # the clocks stop; "Asking IAM…" is not left on screen
+        self.progress.show()
         if phase == "planned":
             self._planned()
         elif phase == "applied":
