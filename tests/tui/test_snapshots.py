@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, ProgressBar
 
 from tests.tui.helpers import settle, wait_for
 from tests.tui.scripted import ScriptedSession
@@ -85,6 +85,11 @@ def test_run_screen_in_the_middle_of_an_apply_snapshot(snap_compare, prefilled):
         await wait_for(pilot, session.pipeline.held.is_set, timeout=20)
         await wait_for(pilot, lambda: "running" in app.screen.rows.values(), timeout=20)
         session.now += 7
+        # The bar rounds its fill to whole cells only when it knows its width: set again once laid
+        # out (the first "done" can arrive before the first layout, and drew a half cell).
+        await pilot.pause()
+        app.screen.progress.query_one(ProgressBar).update(progress=0)
+        await pilot.pause()
         app.screen.progress.show()
         app.animation_level = "none"  # settle() without its wait for the workers: one is held
         await pilot.pause()
