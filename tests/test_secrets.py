@@ -390,3 +390,39 @@ def test_create_key_refuses_bad_input_before_running_gpg(empty_gnupghome):
         secrets.create_key("Ops <evil@example.com>", "ops@example.com", "pw", gnupghome=empty_gnupghome)
     assert b"pub:" not in _keyring_listing(empty_gnupghome)
 
+
+
+# --------------------------------------------------------------------------- handing over
+
+
+def test_a_console_only_user_has_no_profile_and_the_reason_names_no_flag():
+    from tfiam_tui.engine.pipeline import Credentials
+    from tfiam_tui.engine.secrets.handover import NoAccessKey, format_credentials
+
+    creds = Credentials(user_name="web", user_arn="arn:aws:iam::123456789012:user/web", password="Pw-1234567890!")
+    with pytest.raises(NoAccessKey) as err:
+        format_credentials(creds, "credentials")
+    assert str(err.value) == "this user has no access key, so there is no credentials profile to write"
+    assert "--" not in str(err.value)  # the wizard says what to do in its own words
+
+
+@pytest.mark.parametrize("path", ["/home/op/ci bot.credentials", "/tmp/$(touch pwned)/`id`;'x'.credentials"])
+def test_the_try_command_quotes_every_word_and_holds_no_secret(path):
+    """A path with blanks, quotes or shell syntax comes back as the same one word; the
+    command reads the key from the file, so no secret is in it."""
+    import shlex
+
+    from tfiam_tui.engine.secrets.handover import try_key_command
+
+    for aws in ("aws", None):
+        shown = try_key_command(path, "ci-bot", region="eu-central-1", endpoint="http://127.0.0.1:4566",
+                                aws_cli=aws, python="/opt/py/bin/python3")
+        words = shlex.split(shown)
+        assert words[0] == f"AWS_SHARED_CREDENTIALS_FILE={path}"
+        if aws:
+            assert words[1:] == ["aws", "--profile", "ci-bot", "--region", "eu-central-1", "--endpoint-url",
+                                 "http://127.0.0.1:4566", "sts", "get-caller-identity"]
+        else:
+            assert words[1:3] == ["/opt/py/bin/python3", "-c"] and '"http://127.0.0.1:4566"' in words[3]
+    real = try_key_command(path, "ci-bot", region="eu-central-1", endpoint=None, aws_cli="aws", python="python3")
+    assert "--endpoint-url" not in real  # AWS itself
