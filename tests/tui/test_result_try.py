@@ -46,7 +46,7 @@ async def test_the_result_names_the_sandbox_and_its_command_works_with_the_new_k
     async with app.run_test(size=(80, 24)) as pilot:
         app.goto("run")
         await wait_for(pilot, lambda: getattr(app.screen, "phase", "") not in ("starting", "plan"), timeout=240)
-        assert app.screen.phase == "planned", app.screen.query_one("#run-status").render()
+        assert app.screen.phase == "planned", str(app.screen.query_one("#run-status").render())
         assert app.focused.id == "apply"
         await pilot.press("enter")
         await wait_for(pilot, lambda: getattr(app.focused, "id", None) == "cancel", timeout=20)

@@ -221,6 +221,12 @@ class Session:
             self._init_done = (workspace_dir, key)
             return True
 
+    def wait_for_preinit(self) -> None:
+        """Wait while a background init writes the workspace: a run that checked the folder
+        meanwhile found it half-written (files, no manifest yet) and refused it."""
+        with self._init_lock:
+            pass
+
     def preinit(self, data: dict[str, Any], workspace_dir: Path | None) -> bool:
         """Background init as soon as the provider answers are complete.  Returns False
         when it could not start yet (provider incomplete, workspace unknown)."""

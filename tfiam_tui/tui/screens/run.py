@@ -154,6 +154,9 @@ class RunScreen(StepScreen):
             post(RunPhase("status", "Checking the PGP key, terraform and the workspace folder…"))
             pipeline = session.new_pipeline(answers, ws)
             pipeline.check()
+            if session.init_state == "running":
+                post(RunPhase("status", "Waiting for terraform init, started in the background, to finish…"))
+            session.wait_for_preinit()  # it writes the workspace folder that preflight checks
             post(RunPhase("status", "Asking AWS who we are (STS)…"))
             identity = pipeline.preflight()
             post(RunPhase("identity", identity))
