@@ -221,11 +221,12 @@ class Session:
             self._init_done = (workspace_dir, key)
             return True
 
-    def wait_for_preinit(self) -> None:
-        """Wait while a background init writes the workspace: a run that checked the folder
-        meanwhile found it half-written (files, no manifest yet) and refused it."""
-        with self._init_lock:
-            pass
+    @property
+    def workspace_lock(self) -> threading.Lock:
+        """Held while an init writes the workspace folder: a run's preflight checks the folder
+        under it (one that checked meanwhile found it half-written, files but no manifest
+        yet, and refused it)."""
+        return self._init_lock
 
     def preinit(self, data: dict[str, Any], workspace_dir: Path | None) -> bool:
         """Background init as soon as the provider answers are complete.  Returns False

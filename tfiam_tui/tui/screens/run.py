@@ -156,9 +156,9 @@ class RunScreen(StepScreen):
             pipeline.check()
             if session.init_state == "running":
                 post(RunPhase("status", "Waiting for terraform init, started in the background, to finish…"))
-            session.wait_for_preinit()  # it writes the workspace folder that preflight checks
-            post(RunPhase("status", "Asking AWS who we are (STS)…"))
-            identity = pipeline.preflight()
+            with session.workspace_lock:  # a background init writes the folder preflight checks
+                post(RunPhase("status", "Asking AWS who we are (STS)…"))
+                identity = pipeline.preflight()
             post(RunPhase("identity", identity))
             edited = pipeline.edited_files()
             if edited and not overwrite_edits:
