@@ -266,7 +266,22 @@ def test_no_secret_key_names_key_and_keyring(gpg_keys, empty_gnupghome):
         for line in gpg_keys.gpg("--list-keys", "--with-colons", gpg_keys.op_fpr).stdout.decode().splitlines()
         if line.startswith("sub:")
     ]
-    assert text.split("no secret key for ")[1].split()[0] in op_subkey_ids
+    # the subkey's id, the one thing known of a key that is not in the keyring, said as such
+    assert text.split("no secret key for key ")[1].split()[0] in op_subkey_ids
+    assert "(not in the keyring)" in text
+
+
+def test_a_bad_passphrase_names_the_key_as_the_key_picker_shows_it(gnupghome):
+    """The picker lists "Name <e-mail>  LONGKEYID" of the primary key; gpg's message names the
+    encryption subkey, an id the operator has never seen.  The error names the primary key."""
+    message = gnupghome.encrypt_b64(gnupghome.pw_fpr, _aws_like_secret())
+    with pytest.raises(DecryptError) as err:
+        secrets.decrypt(message, passphrase="wrong passphrase")
+    text = str(err.value)
+    picker = next(k for k in secrets.list_keys() if k.fingerprint == gnupghome.pw_fpr)
+    assert f"Passphrase Holder <pw@example.com> {picker.fingerprint[-16:]}" in text, text
+    for subkey in picker.subkey_ids:
+        assert subkey not in text
 
 
 def test_garbage_is_not_decrypted(gnupghome):
@@ -375,3 +390,39 @@ def test_create_key_refuses_bad_input_before_running_gpg(empty_gnupghome):
         secrets.create_key("Ops <evil@example.com>", "ops@example.com", "pw", gnupghome=empty_gnupghome)
     assert b"pub:" not in _keyring_listing(empty_gnupghome)
 
+
+
+# --------------------------------------------------------------------------- handing over
+
+
+def test_a_console_only_user_has_no_profile_and_the_reason_names_no_flag():
+    from tfiam_tui.engine.pipeline import Credentials
+    from tfiam_tui.engine.secrets.handover import NoAccessKey, format_credentials
+
+    creds = Credentials(user_name="web", user_arn="arn:aws:iam::123456789012:user/web", password="Pw-1234567890!")
+    with pytest.raises(NoAccessKey) as err:
+        format_credentials(creds, "credentials")
+    assert str(err.value) == "this user has no access key, so there is no credentials profile to write"
+    assert "--" not in str(err.value)  # the wizard says what to do in its own words
+
+
+@pytest.mark.parametrize("path", ["/home/op/ci bot.credentials", "/tmp/$(touch pwned)/`id`;'x'.credentials"])
+def test_the_try_command_quotes_every_word_and_holds_no_secret(path):
+    """A path with blanks, quotes or shell syntax comes back as the same one word; the
+    command reads the key from the file, so no secret is in it."""
+    import shlex
+
+    from tfiam_tui.engine.secrets.handover import try_key_command
+
+    for aws in ("aws", None):
+        shown = try_key_command(path, "ci-bot", region="eu-central-1", endpoint="http://127.0.0.1:4566",
+                                aws_cli=aws, python="/opt/py/bin/python3")
+        words = shlex.split(shown)
+        assert words[0] == f"AWS_SHARED_CREDENTIALS_FILE={path}"
+        if aws:
+            assert words[1:] == ["aws", "--profile", "ci-bot", "--region", "eu-central-1", "--endpoint-url",
+                                 "http://127.0.0.1:4566", "sts", "get-caller-identity"]
+        else:
+            assert words[1:3] == ["/opt/py/bin/python3", "-c"] and '"http://127.0.0.1:4566"' in words[3]
+    real = try_key_command(path, "ci-bot", region="eu-central-1", endpoint=None, aws_cli="aws", python="python3")
+    assert "--endpoint-url" not in real  # AWS itself

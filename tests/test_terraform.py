@@ -473,3 +473,82 @@ def test_a_second_interrupt_asks_before_forcing_terraform_out(tmp_path, force):
         assert "state saved" in texts  # it was left to finish its clean stop
         assert any("still waiting" in t for t in texts)
     assert finished.interrupted
+
+
+# ------------------------------------------------- what terraform is doing, as typed events
+
+
+def test_the_stream_says_terraform_started_what_it_reads_and_how_long_each_resource_took(tmp_path, terraform_bin):
+    """The events a front needs to say what is happening at every moment: terraform's
+    version first (it has started), each resource read back from state (refresh), each
+    apply hook with terraform's own elapsed seconds, and the exit code in words."""
+    from tfiam_tui.engine.terraform.events import RefreshProgress, TerraformVersion, exit_words
+
+    ws = workspace(tmp_path, TWO_RESOURCES)
+    runner = Runner(ws, terraform_bin=terraform_bin)
+    first = planned(runner)
+    typed = [e for e in first if not isinstance(e, Line)]
+    assert isinstance(typed[0], TerraformVersion) and typed[0].version.count(".") == 2, typed[:2]
+    assert not any(isinstance(e, RefreshProgress) for e in first)  # nothing in state to read yet
+    applied = collect(runner.apply())
+    completes = [e for e in applied if isinstance(e, ResourceProgress) and e.phase == "complete"]
+    assert {e.address for e in completes} == {"terraform_data.a", "terraform_data.b"}
+    assert all(isinstance(e.elapsed, float) and e.elapsed >= 0 for e in completes)
+    assert exit_words("apply", applied[-1].returncode) == "succeeded (exit code 0)"
+
+    (ws / "main.tf").write_text(TWO_RESOURCES.replace('"alpha"', '"beta"'))
+    again = collect(runner.plan())
+    reads = [(e.address, e.phase) for e in again if isinstance(e, RefreshProgress)]
+    assert ("terraform_data.a", "start") in reads and ("terraform_data.a", "complete") in reads
+    assert reads.index(("terraform_data.a", "start")) < reads.index(("terraform_data.a", "complete"))
+    assert exit_words("plan", again[-1].returncode) == "changes to apply (exit code 2)"
+
+
+def test_exit_codes_in_words():
+    from tfiam_tui.engine.terraform.events import exit_words
+
+    assert exit_words("plan", 0) == "no changes (exit code 0)"
+    assert exit_words("plan", 2) == "changes to apply (exit code 2)"
+    assert exit_words("plan", 1) == "failed (exit code 1)"
+    assert exit_words("apply", 2) == "failed (exit code 2)"  # only plan's 2 means "changes"
+    assert exit_words("apply", -9) == "killed by signal 9"
+    assert exit_words("apply", 1, interrupted=True) == "stopped on request (exit code 1)"
+    failed = TerraformFailed("plan", 1, ["Error: boom"])
+    assert str(failed).startswith("terraform plan failed (exit code 1):")
+
+
+@pytest.mark.parametrize("raw", [
+    '{"@message": "x", "type": 7}',
+    '{"@message": "x", "type": "apply_start", "hook": "not an object"}',
+    '{"@message": "x", "type": "refresh_start", "hook": {"resource": ["addr"]}}',
+    '{"@message": "x", "type": "apply_progress", "hook": {"resource": {"addr": "a"}, "elapsed_seconds": "ten"}}',
+    '{"@message": "x", "type": "version"}',
+])
+def test_odd_machine_readable_lines_become_lines_and_safe_events(raw):
+    """A message of an unknown shape (another terraform or OpenTofu version) never stops a
+    run: its text is still a Line; a hook without an address has an empty one."""
+    from tfiam_tui.engine.terraform.events import json_events
+
+    events = json_events(raw)
+    assert Line("x") in events
+    for event in events:
+        assert not isinstance(event, ResourceProgress) or isinstance(event.address, str) and event.elapsed is None
+
+
+def test_the_hooks_terraform_sends_become_progress_with_their_elapsed_seconds():
+    from tfiam_tui.engine.terraform.events import RefreshProgress, TerraformVersion, json_events
+
+    def hook(kind: str, **more) -> str:
+        return json.dumps({"@message": kind, "type": kind,
+                           "hook": {"resource": {"addr": "module.iam_user.aws_iam_user.this"}, "action": "create",
+                                    **more}})
+
+    assert TerraformVersion("1.11.4") in json_events(json.dumps({"@message": "Terraform 1.11.4", "type": "version",
+                                                                   "terraform": "1.11.4", "ui": "1.2"}))
+    progress = next(e for e in json_events(hook("apply_progress", elapsed_seconds=10))
+                    if isinstance(e, ResourceProgress))
+    assert progress.phase == "progress" and progress.elapsed == 10.0
+    assert RefreshProgress("module.iam_user.aws_iam_user.this", "complete") in json_events(hook("refresh_complete"))
+    provisioning = next(e for e in json_events(hook("provision_start", provisioner="local-exec"))
+                        if isinstance(e, ResourceProgress))
+    assert provisioning.phase == "provisioning"

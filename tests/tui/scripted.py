@@ -4,13 +4,23 @@ their snapshots can be compared.  (The real thing runs in test_flow.py.)"""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 from tfiam_tui.engine.aws import expected
 from tfiam_tui.engine.pipeline import Credentials, PlanSummary
 from tfiam_tui.engine.pipeline.recovery import Recovery
-from tfiam_tui.engine.terraform.events import ChangeSummary, Finished, Line, PlannedChange, ResourceProgress
+from tfiam_tui.engine.secrets import DecryptError
+from tfiam_tui.engine.terraform.events import (
+    ChangeSummary,
+    Diagnostic,
+    Finished,
+    Line,
+    PlannedChange,
+    ResourceProgress,
+    TerraformVersion,
+)
 from tfiam_tui.tui.session import Session
 
 CHANGES = [
@@ -33,13 +43,21 @@ class ScriptedRunner:
 
 
 class ScriptedPipeline:
-    """The Pipeline methods the run and result screens call, with canned answers."""
+    """The Pipeline methods the run and result screens call, with canned answers.
 
-    def __init__(self, answers: Any) -> None:
+    ``hold``: the apply stops after the first resource is done and the second has started,
+    until ``release`` is set (``held`` says it got there): Run in the middle of an apply.
+    ``fail``: the apply of the user fails with this (long) error.  ``passphrase``: the
+    secrets decrypt only with it."""
+
+    def __init__(self, answers: Any, *, hold: bool = False, fail: str | None = None,
+                 passphrase: str | None = None) -> None:
         self.answers = answers
         self.runner = ScriptedRunner()
         self.summary: PlanSummary | None = None
         self.review = None  # nothing dangerous in the scripted plan
+        self.hold, self.fail, self.passphrase = hold, fail, passphrase
+        self.held, self.release = threading.Event(), threading.Event()
 
     def recover(self) -> Recovery:
         return Recovery()  # no interrupted apply to finish
@@ -60,6 +78,7 @@ class ScriptedPipeline:
         pass
 
     def plan(self):
+        yield TerraformVersion("1.11.4")
         yield Line("Terraform will perform the following actions:")
         for action, address in CHANGES:
             yield Line(f"  # {address} will be created")
@@ -73,14 +92,31 @@ class ScriptedPipeline:
         return [], None  # the scripted account has nothing of the same names
 
     def apply(self):
-        for action, address in CHANGES:
+        yield TerraformVersion("1.11.4")
+        for n, (action, address) in enumerate(CHANGES):
             yield ResourceProgress(address, action, "start")
             yield Line(f"{address}: Creating...")
-            yield ResourceProgress(address, action, "complete")
+            if self.hold and n == 1:
+                self.held.set()
+                self.release.wait(timeout=60)  # the test releases it; never hangs a run
+            if self.fail and address.endswith("aws_iam_user.this"):
+                yield Line(f"Error: {self.fail}")
+                yield Diagnostic("error", "creating IAM User", self.fail, address)
+                yield ResourceProgress(address, action, "errored", 1.0)
+                yield Finished("apply", 1, None, 2.0)
+                return
+            yield ResourceProgress(address, action, "complete", 1.0)
             yield Line(f"{address}: Creation complete after 1s")
         yield Finished("apply", 0, True, 2.0)
 
     def credentials(self, passphrase: str | None = None) -> Credentials:
+        if self.passphrase is not None and passphrase != self.passphrase:
+            which = "protected by a passphrase and none was given" if not passphrase else "bad passphrase"
+            raise DecryptError(f"cannot decrypt: {which} (the key of Operator <op@example.com> 0123456789ABCDEF)")
+        if not self.answers.authentication.access_key:  # console only: a password, no key
+            return Credentials(user_name=self.answers.user.name,
+                               user_arn=f"arn:aws:iam::{ACCOUNT}:user/{self.answers.user.name}",
+                               password="Temp-Password-1234!")
         return Credentials(user_name=self.answers.user.name,
                            user_arn=f"arn:aws:iam::{ACCOUNT}:user/{self.answers.user.name}",
                            access_key_id="AKIAIOSFODNN7EXAMPLE",
@@ -97,8 +133,23 @@ class ScriptedPipeline:
 
 
 class ScriptedSession(Session):
+    """``options`` go to every ScriptedPipeline; the clocks stand still at ``now`` (a test
+    moves it), so what the screens show does not depend on the machine's speed."""
+
+    def __init__(self, *args, keep_log: bool = False, **options) -> None:
+        self.options = {k: options.pop(k) for k in ("hold", "fail", "passphrase") if k in options}
+        super().__init__(*args, **options)
+        self.now = 1000.0
+        self.clock = lambda: self.now
+        self.keep_log = keep_log  # snapshots name a workspace that is not there: no log is written
+
+    def open_run_log(self, workspace_dir: Path) -> Path:
+        if self.keep_log:
+            return super().open_run_log(workspace_dir)
+        return Path(workspace_dir) / ".tfiam" / "logs" / "not-written.log"
+
     def new_pipeline(self, answers, workspace_dir: Path):
-        self.pipeline = ScriptedPipeline(answers)
+        self.pipeline = ScriptedPipeline(answers, **self.options)
         return self.pipeline
 
     def ensure_init(self, answers, workspace_dir, on_event) -> bool:

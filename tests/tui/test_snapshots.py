@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, ProgressBar
 
 from tests.tui.helpers import settle, wait_for
 from tests.tui.scripted import ScriptedSession
@@ -64,9 +64,45 @@ def test_run_screen_with_the_plan_summary_snapshot(snap_compare, prefilled, size
     assert snap_compare(prefilled(ScriptedSession), terminal_size=size, run_before=go)
 
 
+def test_run_screen_in_the_middle_of_an_apply_snapshot(snap_compare, prefilled):
+    """Run at 80x24 while terraform applies: one change done, one creating for 7 s, three
+    waiting, the bar, the clock and Stop.  (The scripted apply holds there; its clocks stand
+    still, so the picture does not depend on the machine.)"""
+    app = prefilled(lambda **kw: ScriptedSession(hold=True, **kw))
+    session = app.session
+    leave = app.exit
+
+    def exit_after_the_screenshot(*args, **kwargs):
+        session.pipeline.release.set()  # the held apply goes on; the app waits for it to end
+        leave(*args, **kwargs)
+
+    app.exit = exit_after_the_screenshot
+
+    async def go(pilot):
+        app.goto("run")
+        await wait_for(pilot, lambda: getattr(app.screen, "phase", "") == "planned", timeout=20)
+        app.screen._confirmed(True)
+        await wait_for(pilot, session.pipeline.held.is_set, timeout=20)
+        await wait_for(pilot, lambda: "running" in app.screen.rows.values(), timeout=20)
+        session.now += 7
+        # The bar rounds its fill to whole cells only when it knows its width: set again once laid
+        # out (the first "done" can arrive before the first layout, and drew a half cell).
+        await pilot.pause()
+        app.screen.progress.query_one(ProgressBar).update(progress=0)
+        await pilot.pause()
+        app.screen.progress.show()
+        app.animation_level = "none"  # settle() without its wait for the workers: one is held
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=go)
+
+
 @SIZES
 def test_result_screen_with_checklist_and_masked_secret_snapshot(snap_compare, prefilled, size):
-    """The result screen: every check ok, the key id shown, the secret masked."""
+    """The result screen: every check ok, the key id shown, the secret masked, where to try
+    the key once saved."""
 
     async def go(pilot):
         app = pilot.app

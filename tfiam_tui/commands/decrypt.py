@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..engine import answers as answers_mod
 from ..engine.exitcodes import Exit
-from ..engine.secrets.handover import format_credentials, write_private
+from ..engine.secrets.handover import NoAccessKey, format_credentials, write_private
 from ..engine.text import shown
 from .common import UsageError, is_terminal, path_arg, read_passphrase_file
 
@@ -92,6 +92,9 @@ def cmd_decrypt(args: argparse.Namespace, console) -> int:
             raise
     try:
         text = format_credentials(creds, args.format)
+    except NoAccessKey as exc:
+        console.error(f"{exc}; use --format json or csv")
+        return Exit.USAGE
     except ValueError as exc:
         console.error(str(exc))
         return Exit.USAGE

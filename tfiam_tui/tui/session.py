@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,10 @@ from ..engine import answers as answers_mod
 from ..engine import pipeline as pl
 from ..engine.answers import Answers, AnswersError
 from ..engine.pipeline.credentials import sandboxed
+from ..engine.runlog import RunLog
 from ..engine.terraform import workspace
 from ..engine.terraform.events import Line, TerraformFailed, run_to_end
+from ..engine.text import shown_lines
 
 _PLACEHOLDER_USER = "tfiam-init"
 
@@ -82,6 +85,41 @@ class Session:
         self.init_lines: list[str] = []  # what the last init printed (shown on the run screen)
         self.init_state = "not started"  # not started / running / done / failed
         self.pipeline: pl.Pipeline | None = None
+        self.clock: Callable[[], float] = time.monotonic  # the run screen's clocks (tests hold it still)
+        self.run_log: RunLog | None = None
+        self._log_lock = threading.Lock()
+        self._log_pending: list[str] = []
+        self._log_dir: Path | None = None
+
+    # ---- the run log (the same redacted log ``tfiam replay`` writes)
+
+    def log(self, text: str) -> None:
+        """One line (or several) for the run log; held until the log opens (open_run_log).
+        Thread-safe: workers and the screens both write.  Never pass a secret: the log's
+        redaction is the second line of defence, not the first."""
+        text = shown_lines(text)
+        with self._log_lock:
+            if self.run_log is not None:
+                self.run_log.write(text)
+            else:
+                self._log_pending.append(text)
+
+    def open_run_log(self, workspace_dir: Path) -> Path:
+        """Open the run log in ``workspace_dir/.tfiam/logs/`` (once per workspace; a run in
+        another workspace opens its own) and write what was said before it opened."""
+        workspace_dir = Path(workspace_dir)
+        with self._log_lock:
+            if self.run_log is None or self._log_dir != workspace_dir:
+                if self.run_log is not None:
+                    self.run_log.close()
+                self.run_log, self._log_dir = RunLog(workspace_dir, "wizard"), workspace_dir
+                if self.sandbox and self._sandbox is not None:
+                    self.run_log.write(f"SANDBOX: the stand-in AWS at {self._sandbox.endpoint} with dummy "
+                                       "credentials; nothing here touches a real AWS account.")
+                for line in self._log_pending:
+                    self.run_log.write(line)
+                self._log_pending.clear()
+            return self.run_log.path
 
     # ---- sandbox
 
@@ -101,6 +139,10 @@ class Session:
                     self._sandbox = sandbox_service.running() or Sandbox().start()
             return self._sandbox.endpoint
 
+    def sandbox_lives(self) -> bool:
+        """The sandbox is the background one (tfiam sandbox start): it outlives this wizard."""
+        return bool(getattr(self._sandbox, "lives", False))
+
     def extra_env(self) -> dict[str, str | None]:
         if not self.sandbox:
             return {}
@@ -112,6 +154,9 @@ class Session:
         """Remove the last run's unapplied plan, and stop the sandbox (everything in it vanishes)."""
         if self.pipeline is not None:
             self.pipeline.discard_plan()
+        with self._log_lock:
+            if self.run_log is not None:
+                self.run_log.close()
         with self._sandbox_lock:
             if self._sandbox is not None and hasattr(self._sandbox, "stop"):
                 self._sandbox.stop()
@@ -175,6 +220,13 @@ class Session:
             self.init_state = "done"
             self._init_done = (workspace_dir, key)
             return True
+
+    @property
+    def workspace_lock(self) -> threading.Lock:
+        """Held while an init writes the workspace folder: a run's preflight checks the folder
+        under it (one that checked meanwhile found it half-written, files but no manifest
+        yet, and refused it)."""
+        return self._init_lock
 
     def preinit(self, data: dict[str, Any], workspace_dir: Path | None) -> bool:
         """Background init as soon as the provider answers are complete.  Returns False

@@ -17,7 +17,7 @@ from ..aws.clients import error_text
 from ..aws.expected import Check, Expected
 from ..secrets import sandbox_key as sandbox_keys
 from ..terraform import backends, keyslots, statefile, statemove, workspace
-from ..terraform.events import ChangeSummary, Finished, PlannedChange, TerraformNotFound
+from ..terraform.events import ChangeSummary, Finished, Notice, PlannedChange, TerraformNotFound
 from ..terraform.runner import Runner
 from ..timings import Timings, timed
 from . import inflight, plans, recovery, review
@@ -267,6 +267,7 @@ class Pipeline:
                 summary.add, summary.change, summary.remove = event.add, event.change, event.remove
             elif isinstance(event, Finished) and event.ok:
                 if summary.has_changes or event.changes:  # terraform's exit code 2 says so too
+                    yield Notice("reading the saved plan back (terraform show) to find deletes and replacements…")
                     self.review = self._review()
                 else:
                     self.discard_plan()  # nothing to apply; keep no stale plan

@@ -11,8 +11,10 @@ import base64
 import binascii
 import os
 import re
+from email.utils import parseaddr
 
-from .gpg import DecryptError, _gpg_says, _home, _open, _statuses, _where
+from .gpg import DecryptError, PgpError, _gpg_says, _home, _open, _statuses, _where
+from .keys import _listing
 
 # libgpg-error code for "Bad passphrase" (the low 16 bits of an ``ERROR ... <code>`` status).
 _GPG_ERR_BAD_PASSPHRASE = 11
@@ -56,13 +58,32 @@ def decrypt(
     raise DecryptError(_decrypt_failure(result.stderr, passphrase is not None, home))
 
 
+def _named(key_ids: list[str], home: str | None) -> list[str]:
+    """Each recipient as the key picker shows it: "Name <e-mail> LONGKEYID" of the primary key
+    (a message names the encryption subkey, whose id the operator has never seen)."""
+    try:
+        listed = _listing(_open(home))
+    except PgpError:
+        listed = []
+    named = []
+    for key_id in dict.fromkeys(k.upper() for k in key_ids):
+        owner = next((k for k in listed if key_id in {i.upper()[-16:] for i in k.ids()}), None)
+        if owner is None:
+            named.append(f"key {key_id} (not in the keyring)")
+            continue
+        name, email = parseaddr(owner.uids[0]) if owner.uids else ("", "")
+        who = f"{name or '?'} <{email}>" if email else (owner.uids[0] if owner.uids else "?")
+        named.append(f"{who} {owner.fingerprint[-16:]}")
+    return named
+
+
 def _decrypt_failure(stderr: str, gave_passphrase: bool, home: str | None) -> str:
     """Word a failed decryption from gpg's status lines (never from the data)."""
     status = _statuses(stderr)
     keywords = {k for k, _ in status}
     recipients = [v.split()[0] for k, v in status if k == "ENC_TO" and v]
     missing = [v.split()[0] for k, v in status if k == "NO_SECKEY" and v]
-    keys = ", ".join(recipients) or "unknown key"
+    keys = ", ".join(_named(recipients, home)) or "unknown key"
     bad = "BAD_PASSPHRASE" in keywords or any(
         k == "ERROR" and v.split()[-1].isdigit() and int(v.split()[-1]) & 0xFFFF == _GPG_ERR_BAD_PASSPHRASE
         for k, v in status

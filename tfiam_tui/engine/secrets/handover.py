@@ -8,6 +8,12 @@ import io
 import json
 import os
 
+from ..text import command
+
+
+class NoAccessKey(ValueError):
+    """A credentials profile was asked for a user without an access key (console only)."""
+
 
 def format_credentials(creds, fmt: str) -> str:
     """Render decrypted credentials as json, csv (the console's download) or a credentials profile."""
@@ -31,7 +37,7 @@ def format_credentials(creds, fmt: str) -> str:
         )
         return buf.getvalue()
     if not creds.access_key_id:
-        raise ValueError("this user has no access key, so there is no credentials profile to write; use --format json")
+        raise NoAccessKey("this user has no access key, so there is no credentials profile to write")
     return (
         f"[{creds.user_name}]\n"
         f"aws_access_key_id = {creds.access_key_id}\n"
@@ -45,3 +51,24 @@ def write_private(path: str, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         os.fchmod(fh.fileno(), 0o600)
         fh.write(text)
+
+
+def try_key_command(
+    credentials_file: str, profile: str, *, region: str, endpoint: str | None, aws_cli: str | None, python: str
+) -> str:
+    """A command that asks STS who the new key belongs to, reading the key from the
+    credentials profile saved at ``credentials_file`` (so no secret is on the command line,
+    in the shell's history or on the screen).  With the aws CLI (``aws_cli``: its name or
+    path) when there is one, else a boto3 one-liner run by ``python`` (tfiam's own, which
+    has boto3).  ``endpoint``: the stand-in AWS (the sandbox), None for AWS itself."""
+    env = f"AWS_SHARED_CREDENTIALS_FILE={command(credentials_file)}"
+    if aws_cli:
+        words: list[object] = [aws_cli, "--profile", profile, "--region", region]
+        if endpoint:
+            words += ["--endpoint-url", endpoint]
+        return f"{env} {command(*words, 'sts', 'get-caller-identity')}"
+    client = f"client('sts', region_name={json.dumps(region)}"
+    client += f", endpoint_url={json.dumps(endpoint)})" if endpoint else ")"
+    code = (f"import boto3; print(boto3.Session(profile_name={json.dumps(profile)}).{client}"
+            ".get_caller_identity()['Arn'])")
+    return f"{env} {command(python, '-c', code)}"

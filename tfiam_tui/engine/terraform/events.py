@@ -5,8 +5,11 @@ these events; :func:`run_to_end` consumes one and returns its :class:`Finished`.
 
 * :class:`Line` - one line of output, as soon as terraform prints it.  For
   ``plan``/``apply`` (run with ``-json``) this is the human ``@message``.
-* :class:`PlannedChange`, :class:`ResourceProgress`, :class:`ChangeSummary`,
-  :class:`Diagnostic`, :class:`OutputValues` - parsed from terraform's machine-readable UI.
+* :class:`TerraformVersion`, :class:`RefreshProgress`, :class:`PlannedChange`,
+  :class:`ResourceProgress`, :class:`ChangeSummary`, :class:`Diagnostic`,
+  :class:`OutputValues` - parsed from terraform's machine-readable UI (its ``version``,
+  ``refresh_*``, ``planned_change``, ``apply_*``, ``provision_*``, ``change_summary``,
+  ``diagnostic`` and ``outputs`` messages), so a front can say what terraform is doing.
 * :class:`Finished` - always last: exit code, whether there are changes,
   duration, whether it was interrupted.
 """
@@ -36,6 +39,32 @@ class Line:
 
 
 @dataclass(frozen=True)
+class TerraformVersion:
+    """terraform's first message: it has started (``version`` is e.g. "1.11.4").  What
+    follows it, before any other message, is terraform loading the plan and starting the
+    providers (the AWS provider takes seconds to start)."""
+
+    version: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """tfiam's own step inside a command's stream (e.g. reading the saved plan back), for a
+    front that says what is happening; not terraform output (no line of the log)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RefreshProgress:
+    """terraform reads a resource's current state from the cloud (``refresh_start``, then
+    ``refresh_complete``): ``phase`` is "start" or "complete"."""
+
+    address: str
+    phase: str
+
+
+@dataclass(frozen=True)
 class PlannedChange:
     """``terraform plan`` intends ``action`` (create, update, delete, replace, ...) on ``address``."""
 
@@ -45,11 +74,15 @@ class PlannedChange:
 
 @dataclass(frozen=True)
 class ResourceProgress:
-    """An apply hook: ``phase`` is "start", "progress", "complete" or "errored"."""
+    """An apply hook: ``phase`` is "start", "progress", "complete" or "errored", or
+    "provisioning" (a provisioner of the resource runs: ``provision_*``).  ``elapsed``:
+    terraform's own seconds since the resource started (on "progress", every 10 s, and
+    "complete"/"errored"); not part of equality."""
 
     address: str
     action: str
     phase: str
+    elapsed: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -103,7 +136,22 @@ class Finished:
         return self.returncode == 0 or (self.command == "plan" and self.returncode == 2)
 
 
-Event = Line | PlannedChange | ResourceProgress | ChangeSummary | Diagnostic | OutputValues | Finished
+Event = (Line | Notice | TerraformVersion | RefreshProgress | PlannedChange | ResourceProgress | ChangeSummary | Diagnostic
+         | OutputValues | Finished)
+
+
+def exit_words(command: str, returncode: int, *, interrupted: bool = False) -> str:
+    """A terraform exit code in words, the code in brackets: ``plan``'s 2 is "changes to
+    apply" (``-detailed-exitcode``), not a failure."""
+    if interrupted:
+        return f"stopped on request (exit code {returncode})"
+    if returncode < 0:
+        return f"killed by signal {-returncode}"
+    if command == "plan" and returncode in (0, 2):
+        return "no changes (exit code 0)" if returncode == 0 else "changes to apply (exit code 2)"
+    if returncode == 0:
+        return "succeeded (exit code 0)"
+    return f"failed (exit code {returncode})"
 
 
 # ----------------------------------------------------------------------- exceptions
@@ -134,7 +182,7 @@ class TerraformFailed(RuntimeError):
         self.last_lines = list(last_lines)
         self.interrupted = interrupted
         self.diagnostics = list(diagnostics or [])  # the command's error diagnostics (-json commands)
-        how = "was interrupted" if interrupted else f"failed (exit code {returncode})"
+        how = "was interrupted" if interrupted else exit_words(command, returncode)
         text = f"terraform {command} {how}"
         if self.last_lines:
             text += ":\n" + "\n".join(f"  {line}" for line in self.last_lines)
@@ -208,20 +256,23 @@ def json_events(raw: str) -> list[Event]:
         return [Line(raw)]
     if not isinstance(obj, dict) or "@message" not in obj:
         return [Line(raw)]
-    kind = obj.get("type", "")
+    kind = str(obj.get("type", ""))
     events: list[Event] = [Line(text) for text in _message_lines(str(obj["@message"]))]
     if kind == "planned_change":
         change = obj.get("change", {})
         events.append(PlannedChange(change.get("resource", {}).get("addr", ""), change.get("action", "")))
+    elif kind == "version":
+        events.append(TerraformVersion(str(obj.get("terraform", ""))))
+    elif kind in ("refresh_start", "refresh_complete"):
+        events.append(RefreshProgress(_addr(obj.get("hook")), kind.removeprefix("refresh_")))
     elif kind in ("apply_start", "apply_progress", "apply_complete", "apply_errored"):
-        hook = obj.get("hook", {})
-        events.append(
-            ResourceProgress(
-                hook.get("resource", {}).get("addr", ""),
-                hook.get("action", ""),
-                kind.removeprefix("apply_"),
-            )
-        )
+        given = obj.get("hook")
+        hook: dict[str, Any] = given if isinstance(given, dict) else {}
+        elapsed = hook.get("elapsed_seconds")
+        events.append(ResourceProgress(_addr(hook), str(hook.get("action", "")), kind.removeprefix("apply_"),
+                                       float(elapsed) if isinstance(elapsed, int | float) else None))
+    elif kind.startswith("provision_"):
+        events.append(ResourceProgress(_addr(obj.get("hook")), "", "provisioning"))
     elif kind == "change_summary":
         ch = obj.get("changes", {})
         events.append(
@@ -239,6 +290,11 @@ def json_events(raw: str) -> list[Event]:
         events.extend(Line(f"  {text}") for text in diag.detail.splitlines())
         events.append(diag)
     return events
+
+
+def _addr(hook: Any) -> str:
+    resource = hook.get("resource", {}) if isinstance(hook, dict) else {}
+    return str(resource.get("addr", "")) if isinstance(resource, dict) else ""
 
 
 def _diagnostic(d: dict[str, Any]) -> Diagnostic:

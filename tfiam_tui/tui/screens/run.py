@@ -1,26 +1,28 @@
 """Step 7: write the workspace, plan (streamed live), a summary, a confirmation, apply
 with per-resource progress.  terraform runs in the engine, in worker threads; this
-screen only renders the messages they post.  Stop = one interrupt, then wait."""
+screen only renders the messages they post.  Stop = one interrupt, then wait.
+
+What terraform is doing is said at every moment, with a clock that ticks while it is
+quiet (:mod:`..activity`, shown by :mod:`.progress`); exit codes are said in words.
+Everything shown is also written to the workspace's redacted run log (Session.log)."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Button, DataTable, Log, ProgressBar, Static
+from textual.widgets import Button, RichLog, Static
 
-from ...engine.terraform.events import Diagnostic, Finished, ResourceProgress
+from ...engine.terraform.events import Diagnostic, Finished, exit_words
+from ..activity import SYMBOLS
 from ..messages import RunPhase, TerraformEvent, TerraformLines
 from ..stream import Batcher, drain
 from .base import StepScreen
 from .dialogs import ConfirmScreen, TypeToConfirmScreen
-
-SYMBOLS = {"create": "+ create", "update": "~ update", "delete": "- destroy", "replace": "-/+ replace", "read": "<= read"}
-PHASE_WORDS = {"start": "working…", "progress": "working…", "complete": "done", "errored": "FAILED"}
+from .progress import RunProgress
 
 
 class RunScreen(StepScreen):
@@ -37,17 +39,25 @@ class RunScreen(StepScreen):
         self.running = False
         self.summary: Any = None
         self.diagnostics: list[Diagnostic] = []
-        self.rows: dict[str, str] = {}
         self.overwrite_edits = False
+
+    @property
+    def rows(self) -> dict[str, str]:
+        """{resource address: waiting, running, done or failed} for the planned changes."""
+        return {address: row.state for address, row in self.progress.activity.rows.items()}
+
+    @property
+    def progress(self) -> RunProgress:
+        return self.query_one("#progress", RunProgress)
 
     def form_fields(self) -> ComposeResult:
         yield Static("Starting…", id="run-status", markup=False)
-        yield Log(id="log", max_lines=20000, auto_scroll=True)
+        yield Static("", id="run-errors", markup=False)  # up here: at 80x24 the errors are in sight
         with Vertical(id="plan-box"):
             yield Static("", id="plan-headline", markup=False)
-            yield ProgressBar(id="apply-progress", show_eta=False)
-            yield DataTable(id="changes", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="run-errors", markup=False)
+        yield RunProgress(self.wizard.session.clock, id="progress")
+        yield RichLog(id="log", max_lines=20000, auto_scroll=True, wrap=True, min_width=20, markup=False,
+                      highlight=False)
 
     def nav_buttons(self) -> ComposeResult:
         yield Button("← Back", id="back", compact=True)
@@ -59,10 +69,9 @@ class RunScreen(StepScreen):
 
     def on_mount(self) -> None:
         self.query_one("#step-errors").display = False
-        table = self.query_one("#changes", DataTable)
-        table.add_columns("change", "resource", "status")
         self.query_one("#plan-box").display = False
         self.query_one("#run-errors").display = False
+        self.set_interval(1.0, self._tick)  # the clocks tick while terraform is quiet
         self.start_plan()
         self.call_after_refresh(self.wizard.step_ready)  # keys typed while the step opened
 
@@ -79,6 +88,16 @@ class RunScreen(StepScreen):
 
     def _status(self, text: str) -> None:
         self.query_one("#run-status", Static).update(text)
+        self.wizard.session.log(text)
+
+    def _tick(self) -> None:
+        if self.running:
+            self.progress.show()
+
+    def _write_log(self, lines: list[str]) -> None:
+        log = self.query_one("#log", RichLog)
+        for line in lines:
+            log.write(line)
 
     # ---- plan
 
@@ -93,11 +112,13 @@ class RunScreen(StepScreen):
             target, _problems = form.save(form.path or self._default_answers_path(answers))
             self.notify(f"Answers saved to {target}")
         ws = form.workspace_dir(self.wizard.session.workspace_override)
-        self.summary, self.diagnostics, self.rows = None, [], {}
-        self.query_one("#changes", DataTable).clear()
+        self.summary, self.diagnostics = None, []
+        self.progress.activity.plan_rows([])
+        self.progress.show_bar(False)
         self.query_one("#plan-box").display = False
         self.query_one("#run-errors").display = False
         self.running, self.phase = True, "plan"
+        self._status("Planning: nothing changes in AWS yet.")
         self._buttons()
         self.plan_worker(answers, ws, self.overwrite_edits)
 
@@ -107,8 +128,20 @@ class RunScreen(StepScreen):
         return Path.cwd() / f"{answers.user.name}.answers.yaml"
 
     def _sink(self) -> Batcher:
-        return Batcher(lambda lines: self.post_message(TerraformLines(lines)),
-                       lambda event: self.post_message(TerraformEvent(event)))
+        """terraform's lines and events, to this screen and (lines, outcome) to the run log."""
+        log = self.wizard.session.log
+
+        def lines(batch: list[str]) -> None:
+            for line in batch:
+                log(f"    {line}" if line else "")
+            self.post_message(TerraformLines(batch))
+
+        def event(item: object) -> None:
+            if isinstance(item, Finished):
+                log(finished_words(item))
+            self.post_message(TerraformEvent(item))
+
+        return Batcher(lines, event)
 
     @work(thread=True, exclusive=True, group="terraform", exit_on_error=False)
     def plan_worker(self, answers, ws, overwrite_edits: bool) -> None:
@@ -121,8 +154,11 @@ class RunScreen(StepScreen):
             post(RunPhase("status", "Checking the PGP key, terraform and the workspace folder…"))
             pipeline = session.new_pipeline(answers, ws)
             pipeline.check()
-            post(RunPhase("status", "Asking AWS who we are (STS)…"))
-            identity = pipeline.preflight()
+            if session.init_state == "running":
+                post(RunPhase("status", "Waiting for terraform init, started in the background, to finish…"))
+            with session.workspace_lock:  # a background init writes the folder preflight checks
+                post(RunPhase("status", "Asking AWS who we are (STS)…"))
+                identity = pipeline.preflight()
             post(RunPhase("identity", identity))
             edited = pipeline.edited_files()
             if edited and not overwrite_edits:
@@ -132,17 +168,19 @@ class RunScreen(StepScreen):
             if session.init_state == "done":
                 post(RunPhase("status", "terraform init (already done in the background)…"))
             else:
-                post(RunPhase("status", "terraform init…"))
+                post(RunPhase("begin", "init"))
             ran = session.ensure_init(pipeline.answers, ws, sink)
             sink.flush()
             if not ran:
                 post(TerraformLines(["[init was done in the background while you answered]"]))
             pipeline.prepare(overwrite_edits=overwrite_edits)
+            session.open_run_log(ws)  # the workspace is tfiam's now: the log goes into it
             if recovered := pipeline.recover().lines():
                 post(TerraformLines(recovered))
-            post(RunPhase("status", "terraform plan…"))
+            post(RunPhase("begin", "plan"))
             finished = drain(pipeline.plan(), sink)
             if finished.ok:
+                post(RunPhase("status", "Asking IAM whether the users, groups and policies the plan creates exist…"))
                 conflicts, unchecked = pipeline.name_conflicts()
                 if unchecked:
                     post(TerraformLines([f"[could not check for existing users, groups or policies: {unchecked}]"]))
@@ -151,7 +189,8 @@ class RunScreen(StepScreen):
                     return
                 post(RunPhase("planned"))
             else:
-                post(RunPhase("interrupted" if finished.interrupted else "failed", f"terraform plan exit {finished.returncode}"))
+                post(RunPhase("interrupted" if finished.interrupted else "failed",
+                              f"terraform plan {exit_words('plan', finished.returncode)}"))
         except (preflight.PreflightError, WorkspaceEdited) as exc:
             post(RunPhase("failed", str(exc)))
         except Exception as exc:  # every engine error is worded for the operator; no traceback
@@ -184,9 +223,11 @@ class RunScreen(StepScreen):
             return
         self.running, self.phase = True, "apply"
         self._buttons()
-        bar = self.query_one("#apply-progress", ProgressBar)
-        bar.update(total=max(1, len(self.summary.changes)), progress=0)
-        self._status("terraform apply (exactly the plan you confirmed)…")
+        self.progress.activity.plan_rows(self.summary.changes)
+        self.progress.activity.begin("apply")
+        self.progress.show_bar(True)
+        self.progress.show()
+        self._status("Applying exactly the plan you confirmed…")
         self.apply_worker()
 
     @work(thread=True, exclusive=True, group="terraform", exit_on_error=False)
@@ -201,7 +242,7 @@ class RunScreen(StepScreen):
             self.post_message(RunPhase("applied"))
         else:
             self.post_message(RunPhase("interrupted" if finished.interrupted else "failed",
-                                       f"terraform apply exit {finished.returncode}"))
+                                       f"terraform apply {exit_words('apply', finished.returncode)}"))
 
     def action_stop(self) -> None:
         pipeline = self.wizard.session.current_pipeline()
@@ -216,45 +257,17 @@ class RunScreen(StepScreen):
     # ---- messages from the workers
 
     def on_terraform_lines(self, message: TerraformLines) -> None:
-        self.query_one("#log", Log).write_lines(message.lines)
+        self._write_log(message.lines)
 
     def on_terraform_event(self, message: TerraformEvent) -> None:
         event = message.event
-        if isinstance(event, ResourceProgress):
-            self._progress(event)
-        elif isinstance(event, Diagnostic):
+        self.progress.feed(event)
+        if isinstance(event, Diagnostic):
             self.diagnostics.append(event)
             if event.severity == "error":
                 self._show_diagnostics()
-                if event.address and event.address in self.rows:
-                    self._set_row(event.address, f"FAILED: {event.summary}")
         elif isinstance(event, Finished):
-            self.query_one("#log", Log).write_line(
-                f"[terraform {event.command}: exit {event.returncode} after {event.duration:.1f}s"
-                + (", interrupted]" if event.interrupted else "]")
-            )
-
-    def _progress(self, event: ResourceProgress) -> None:
-        if event.address not in self.rows:
-            self._add_row(event.action, event.address)
-        word = PHASE_WORDS.get(event.phase, event.phase)
-        if event.phase in ("start", "progress"):
-            word = {"create": "creating…", "delete": "destroying…", "update": "updating…"}.get(event.action, word)
-        if self.rows.get(event.address, "").startswith("FAILED") and event.phase != "complete":
-            return
-        self._set_row(event.address, word)
-        if event.phase in ("complete", "errored"):
-            self.query_one("#apply-progress", ProgressBar).advance(1)
-
-    def _add_row(self, action: str, address: str) -> None:
-        self.rows[address] = "pending"
-        self.query_one("#changes", DataTable).add_row(SYMBOLS.get(action, action), address, "pending", key=address)
-
-    def _set_row(self, address: str, status: str) -> None:
-        self.rows[address] = status
-        table = self.query_one("#changes", DataTable)
-        with contextlib.suppress(Exception):
-            table.update_cell(address, table.ordered_columns[2].key, status)
+            self._write_log([f"[{finished_words(event)}]"])
 
     def _show_diagnostics(self) -> None:
         box = self.query_one("#run-errors", Static)
@@ -266,15 +279,24 @@ class RunScreen(StepScreen):
             parts.append(f"✗ Error{where}: {d.summary}" + (f"\n  {d.detail.strip()}" if d.detail.strip() else ""))
         box.update("\n".join(parts))
         box.display = bool(parts)
+        for part in parts:
+            self.wizard.session.log(part)
 
     @on(RunPhase)
     def on_run_phase(self, message: RunPhase) -> None:
         phase, detail = message.phase, message.detail
         if phase == "status":
-            self._status(detail)
+            self.progress.activity.note(detail)
+            self.progress.show()
+            self.wizard.session.log(detail)
+            return
+        if phase == "begin":
+            self.progress.activity.begin(detail)
+            self.progress.show()
             return
         if phase == "identity":
-            self.query_one("#log", Log).write_line(f"[acting as {detail}]")
+            self._write_log([f"[acting as {detail}]"])
+            self.wizard.session.log(f"acting as {detail}")
             return
         if phase == "edited":
             self.running, self.phase = False, "failed"
@@ -287,6 +309,8 @@ class RunScreen(StepScreen):
             )
             return
         self.running = False
+        self.progress.activity.stop()  # the clocks stop; "Asking IAM…" is not left on screen
+        self.progress.show()
         if phase == "planned":
             self._planned()
         elif phase == "applied":
@@ -298,6 +322,8 @@ class RunScreen(StepScreen):
             self.phase = phase
             self._failed(phase, detail)
         self._buttons()
+        if phase in ("failed", "interrupted"):
+            self.query_one("#replan", Button).focus()  # Enter plans again; the errors are above it
 
     def _overwrite_answer(self, yes: bool | None) -> None:
         if yes:
@@ -312,8 +338,9 @@ class RunScreen(StepScreen):
         review = self.wizard.session.current_pipeline().review
         danger = review.danger_lines() if review is not None else []
         self.query_one("#plan-headline", Static).update("\n".join([*danger, self.summary.headline()]))
-        for action, address in self.summary.changes:
-            self._add_row(action, address)
+        self.wizard.session.log("\n".join([*danger, self.summary.headline()]))
+        self.progress.activity.plan_rows(self.summary.changes)
+        self.progress.show()
         if self.summary.has_changes:
             self.phase = "planned"
             self._status("Plan ready. Review the changes, then Apply… (you confirm once more).")
@@ -327,15 +354,16 @@ class RunScreen(StepScreen):
             self.query_one("#next", Button).focus()
 
     def _failed(self, phase: str, detail: str) -> None:
-        done = [a for a, s in self.rows.items() if s == "done"]
-        failed = [a for a, s in self.rows.items() if s.startswith("FAILED")]
-        left = [a for a in self.rows if a not in done and a not in failed]
+        rows = self.rows
+        done = [a for a, s in rows.items() if s == "done"]
+        failed = [a for a, s in rows.items() if s == "failed"]
+        left = [a for a in rows if a not in done and a not in failed]
         if phase == "interrupted":
             head = "Stopped. terraform saved its state and released the lock."
         else:
             head = f"✗ {detail}" if detail else "✗ terraform failed"
         lines = [head]
-        if self.phase in ("interrupted", "failed") and self.rows and self.summary is not None:
+        if self.phase in ("interrupted", "failed") and rows and self.summary is not None:
             lines.append(f"Created/changed: {', '.join(done) or 'nothing'}")
             if failed:
                 lines.append(f"Failed: {', '.join(failed)}")
@@ -376,6 +404,12 @@ class RunScreen(StepScreen):
     def action_next(self) -> None:
         if self.phase in ("applied", "nothing to do"):
             self.wizard.goto("result")
+
+
+def finished_words(event: Finished) -> str:
+    """terraform plan: changes to apply (exit code 2) after 6.3 s"""
+    words = exit_words(event.command, event.returncode, interrupted=event.interrupted)
+    return f"terraform {event.command}: {words} after {event.duration:.1f} s"
 
 
 SCREEN = RunScreen
