@@ -15,11 +15,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label, Static
+from textual.widgets import Label, Static
 
 from ...engine.pipeline import Credentials
 from ...engine.secrets.handover import try_key_command
 from ...engine.text import command, shown
+from ..widgets.button import Button
 from ..widgets.field import FieldError
 from ..widgets.input import Input
 from .base import StepScreen

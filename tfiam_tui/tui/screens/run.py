@@ -14,12 +14,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Button, RichLog, Static
+from textual.widgets import RichLog, Static
 
 from ...engine.terraform.events import Diagnostic, Finished, exit_words
 from ..activity import SYMBOLS
 from ..messages import RunPhase, TerraformEvent, TerraformLines
 from ..stream import Batcher, drain
+from ..widgets.button import Button
 from .base import StepScreen
 from .dialogs import ConfirmScreen, TypeToConfirmScreen
 from .progress import RunProgress
