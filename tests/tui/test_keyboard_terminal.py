@@ -35,6 +35,12 @@ def visible_screen(term: Terminal) -> list[str]:
                           text=True).stdout.splitlines()
 
 
+def form_words(term: Terminal) -> str:
+    """The words of the form column (right of the step list), joined across lines."""
+    right = [line.split("│", 1)[1] if "│" in line else line for line in visible_screen(term)]
+    return " ".join(" ".join(right).split())
+
+
 def focus_is_on_screen(term: Terminal) -> bool:
     """The ▸ focus mark shows in the form or on a button (the step list on the left uses
     the same glyph for the current step: that column does not count)."""
@@ -88,7 +94,7 @@ def test_keyboard_only_in_bursts_to_a_verified_user_with_a_lint_error_on_the_way
         keys(term, "C-n")
         term.wait_for("Step 6/8: Review", timeout=UI)
         wait_focus(term, "review")
-        review = " ".join(term.screen().split())
+        review = form_words(term)
         assert "User kb-bot (path /) in eu-central-1" in review, review
         assert "Owner=platform, Purpose=ci, Expiry=2027-06-30" in review, review
         assert "Group kb-group (new): no policies" in review, review
@@ -103,6 +109,7 @@ def test_keyboard_only_in_bursts_to_a_verified_user_with_a_lint_error_on_the_way
         term.wait_for("Step 8/8: Result", timeout=UI)
         term.wait_for("The account matches the answers", timeout=120)
         result = term.screen()
+        assert "Try the new key against the sandbox at http://127.0.0.1:" in form_words(term), result
         keys(term, "C-q")
         term.wait_for("TFIAM-EXIT=", timeout=30)
         final = term.screen()
