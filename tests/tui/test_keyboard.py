@@ -165,7 +165,7 @@ async def test_a_lint_error_blocks_its_step_and_the_run_with_replays_message(tmp
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert screen_name(app) == "permissions"
-        assert "✓ 3 Permissions" not in screen_text(app)  # the step list does not call it done
+        assert "permissions" not in app.done_steps()  # the step list does not tick it
         app.jump("run")
         await pilot.pause()
         assert screen_name(app) == "permissions"  # sent back to the step that owns the error
@@ -237,7 +237,7 @@ async def test_a_terminal_below_80x24_says_so_and_points_to_ask_then_comes_back(
         if size[0] >= 60:
             words = " ".join(screen_text(app).split())
             assert f"This terminal is {size[0]}x{size[1]}" in words and "tfiam ask" in words
-        await pilot.press("x")  # keys wait on the notice: nothing typed into the hidden form
+        await pilot.press("x")  # dropped on the notice: nothing typed into the hidden form
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         await pilot.pause(0.1)
@@ -256,3 +256,76 @@ async def test_the_wizard_starts_in_a_small_terminal_without_a_crash(empty_gnupg
         await pilot.pause()
         await pilot.pause(0.1)
         assert screen_name(app) == "provider"
+
+
+async def test_keys_typed_while_gpg_checks_the_key_go_to_the_next_step(empty_gnupghome, monkeypatch, tmp_path):
+    """Authentication asks gpg (in a worker) before it lets the operator on: keys typed
+    meanwhile wait for the verdict and land on State, never in Authentication's fields."""
+    import time as _time
+
+    from tests.tui.helpers import post_burst
+    from tfiam_tui.engine import secrets
+
+    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
+    monkeypatch.setattr(secrets, "find_public_key", lambda ref: (_time.sleep(1.5), ref)[1])  # a slow gpg
+    monkeypatch.setattr(secrets, "require_encryption_key", lambda key: None)
+    app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.goto("authentication")
+        await pilot.pause()
+        app.screen.query_one("#pgp-key", Input).focus()
+        await pilot.pause()
+        before = app.form.get("authentication.pgp_key")
+        post_burst(app, ["enter", "escape"])  # Next, then straight away Back (from State)
+        for _ in range(60):
+            await pilot.pause(0.1)
+            if screen_name(app) == "authentication" and app._held_keys is None and not app._deciding:
+                break
+        assert app.form.get("authentication.pgp_key") == before  # nothing typed into it
+        assert screen_name(app) == "authentication"  # went to State, and escape came back
+
+
+async def test_quit_typed_with_enter_asks_after_the_step_changes_and_the_question_stays(
+        empty_gnupghome, monkeypatch):
+    from tests.tui.helpers import post_burst
+
+    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
+    app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.goto("user")
+        await pilot.pause()
+        await type_into(pilot, "#user-name", "changed-bot")  # unsaved: quitting asks first
+        post_burst(app, ["enter", "ctrl+q"])
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if type(app.screen).__name__ == "ConfirmScreen":
+                break
+        assert type(app.screen).__name__ == "ConfirmScreen"
+        assert [type(s).__name__ for s in app.screen_stack][-2] == "PermissionsScreen"
+        await pilot.press("enter")  # Cancel has the focus
+        await pilot.pause()
+        assert screen_name(app) == "permissions"
+
+
+async def test_nothing_opens_over_the_too_small_notice_and_it_stays_over_a_new_step(empty_gnupghome, monkeypatch):
+    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
+    app = create_app(session=session())  # no answers file: ctrl+s would ask where to save
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.resize_terminal(70, 20)
+        await pilot.pause()
+        await pilot.pause(0.1)
+        assert type(app.screen).__name__ == "TooSmallScreen"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TooSmallScreen"
+        app.goto("user")  # e.g. a worker that moves on while the window is small
+        await pilot.pause()
+        await pilot.pause(0.1)
+        assert type(app.screen).__name__ == "TooSmallScreen"
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause(0.1)
+        assert screen_name(app) == "user"

@@ -42,8 +42,8 @@ def form_words(term: Terminal) -> str:
 
 
 def focus_is_on_screen(term: Terminal) -> bool:
-    """The ▸ focus mark shows in the form or on a button (the step list on the left uses
-    the same glyph for the current step: that column does not count)."""
+    """The ▸ focus mark shows in the form or on a button (the step list on the left is
+    not part of the form: its column does not count)."""
     for line in visible_screen(term)[1:-1]:
         right = line.split("│", 1)[1] if "│" in line else line
         if FOCUS_MARK in right:
@@ -76,10 +76,13 @@ def test_keyboard_only_in_bursts_to_a_verified_user_with_a_lint_error_on_the_way
         term.wait_for("Step 3/8: Permissions", timeout=UI)
         wait_focus(term, "permissions")
         # A lint error (IAMFullAccess: TFIAM005, replay's exit 10) typed with the group name.
-        burst(term, "kb-group\t\t\tarn:aws:iam::aws:policy/IAMFullAccess\r")
+        # The "," after Enter shows that Enter was handled and refused: the step stayed, and
+        # the key typed after it went on where it was typed (a trailing comma adds no policy).
+        burst(term, "kb-group\t\t\tarn:aws:iam::aws:policy/IAMFullAccess\r,")
+        term.wait_for("policy/IAMFullAccess,", timeout=UI)
         term.wait_for("TFIAM005", timeout=UI)
         screen = term.screen()
-        assert "Step 3/8: Permissions" in screen and "Step 4/8" not in screen  # Enter was refused
+        assert "Step 3/8: Permissions" in screen and "Step 4/8" not in screen
         wait_focus(term, "permissions with its error")
         keys(term, "C-u")  # the field is emptied: the policy goes with it
         burst(term, "\r")

@@ -99,7 +99,7 @@ def review(interview: Any) -> answers_mod.Answers:
             text = text.strip()
             if not text:
                 return True if not blocked else "nothing is saved while " + blocked[0]
-            if text.isdigit() and 1 <= int(text) <= len(entries):
+            if text.isascii() and text.isdigit() and 1 <= int(text) <= len(entries):
                 return True
             return f"{text!r} is not an answer's number; type 1 to {len(entries)}, or nothing to save"
 

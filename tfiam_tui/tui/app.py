@@ -51,6 +51,7 @@ class WizardApp(App):
         self._hold_timer: Timer | None = None
         self._hold_started = 0.0
         self._switching = False  # goto() ran; the new step has not mounted yet
+        self._deciding = False  # a step checks something slow before it lets the operator on
 
     def on_mount(self) -> None:
         if self.session.sandbox:
@@ -99,22 +100,30 @@ class WizardApp(App):
     def goto(self, step: str) -> None:
         self.current = step
         self.visited.add(step)
-        self._switching = True
+        self._switching, self._deciding = True, False
         self.hold_keys()  # released once the new step has focused its first field (step_ready)
-        self.switch_screen(step_screen(step))
+        self._switch(step_screen(step))
+
+    def _switch(self, screen: Screen) -> None:
+        """Replace the step, under the too-small notice if it is up (it goes back on top
+        once the step is ready), never replacing a dialog's screen with it."""
+        while isinstance(self.screen, TooSmallScreen):
+            self.pop_screen()
+        self.switch_screen(screen)
 
     def open_screen(self, screen: Screen) -> None:
         """Switch to a screen that is not a step (the first choice, Manage); keys typed
         meanwhile wait for it, as for a step (it calls :meth:`step_ready` once focused)."""
-        self._switching = True
+        self._switching, self._deciding = True, False
         self.hold_keys()
-        self.switch_screen(screen)
+        self._switch(screen)
 
     def step_ready(self, screen: Screen | None = None) -> None:
         """A step screen has mounted and focused its first field: replay what was typed.
         From a screen already replaced (a burst moved on before it was ready): nothing."""
         if screen is not None and screen is not self.screen:
             return
+        self._fit_to_size()
         self._switching = False
         self._release()
 
@@ -138,15 +147,27 @@ class WizardApp(App):
     def _hold_expired(self) -> None:
         """The safety net: a step that stayed without saying so.  While a new step is still
         opening (slow on a busy machine) keep holding, up to SWITCH_LIMIT."""
-        if self._switching and time.monotonic() - self._hold_started < self.SWITCH_LIMIT:
+        if (self._switching or self._deciding) and time.monotonic() - self._hold_started < self.SWITCH_LIMIT:
             self._hold_timer = self.set_timer(self.HOLD_LIMIT / 4, self._hold_expired)
             return
-        self._switching = False
+        self._switching = self._deciding = False
         self._release()
+
+    def deciding(self) -> None:
+        """The step checks something slow before leaving (gpg, in a worker): the held keys
+        wait for its verdict, :meth:`stay` or the next step's :meth:`step_ready`."""
+        self._deciding = True
+
+    def stay(self) -> None:
+        """The step decided to stay: the held keys go on where they were typed."""
+        self._deciding = False
+        self.release_keys()
 
     def keep_if_held(self, event: events.Key) -> bool:
         """Hold ``event`` if keys are being held (True: the caller must drop it)."""
-        if self._held_keys is None or event.key in ("ctrl+q", "ctrl+c"):
+        # Stopping terraform never waits.  Quitting waits too: its question, asked while the
+        # step is changing, would be replaced with the step (at most SWITCH_LIMIT).
+        if self._held_keys is None or event.key == "ctrl+c":
             return False
         self._held_keys.append(event)
         return True
@@ -154,7 +175,7 @@ class WizardApp(App):
     def release_keys(self) -> None:
         """The step stays (problems, or nothing to go back to): replay what was typed, here.
         While a step change is under way the new step replays them instead (step_ready)."""
-        if not self._switching:
+        if not (self._switching or self._deciding):
             self._release()
 
     def _release(self) -> None:
@@ -168,8 +189,7 @@ class WizardApp(App):
 
     def _replay(self) -> None:
         held, self._held_keys = self._held_keys, None
-        # In the order typed: a key the App held can have overtaken one still queued at the field.
-        for key in sorted(held or (), key=lambda event: event.time):
+        for key in held or ():  # in the order the App read them, which is the order typed
             self.post_message(events.Key(key.key, key.character))
 
     async def on_event(self, event: events.Event) -> None:
@@ -250,7 +270,11 @@ class WizardApp(App):
     # ---- saving and quitting
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # The first choice and the Manage screen edit no answers: nothing to save there.
+        # The first choice and the Manage screen edit no answers: nothing to save there.  Under
+        # the too-small notice nothing opens (a dialog would stand over the notice).
+        if isinstance(self.screen, TooSmallScreen) and action in ("save", "command_palette", "focus_next",
+                                                                  "focus_previous"):
+            return False
         return action != "save" or bool(getattr(self.screen, "SAVES", True))
 
     def action_save(self) -> None:

@@ -239,6 +239,7 @@ class AuthenticationScreen(StepScreen):
         if self.wizard.session.sandbox and ref == SANDBOX_EMAIL:
             self.wizard.go_next(self.STEP)  # the engine makes (or reuses) the sandbox key at run time
             return
+        self.wizard.deciding()  # keys typed meanwhile wait for gpg's verdict
         self.check_key_worker(ref)
 
     @work(thread=True, exclusive=True, group="keys", exit_on_error=False)
@@ -257,6 +258,7 @@ class AuthenticationScreen(StepScreen):
             self.pgp_problem = problem
             self.refresh_problems()
             self.query_one("#pgp-key", Input).focus()
+            self.wizard.stay()
             return
         if problem:
             self.notify("Sandbox: the key is not usable here, so the sandbox's throwaway key encrypts its fake "

@@ -129,8 +129,8 @@ class SavePathScreen(ModalScreen[Path | None]):
 
 class TooSmallScreen(ModalScreen[None]):
     """Shown over the wizard while the terminal is smaller than the wizard's 80x24: the
-    step underneath keeps its answers and comes back when the window grows.  Every key
-    but ctrl+q waits here (typing into a form nobody can see helps nobody)."""
+    step underneath keeps its answers and comes back when the window grows.  Keys typed
+    here are dropped (typing into a form nobody can see helps nobody); ctrl+q quits."""
 
     MIN_WIDTH, MIN_HEIGHT = 80, 24
 

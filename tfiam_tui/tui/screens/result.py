@@ -298,9 +298,10 @@ class ResultScreen(StepScreen):
     def action_back(self) -> None:
         again = command("tfiam", "wizard", "--answers", str(self.form.path))
         self.notify(f"The run is done. To change something, quit and open its answers again: {again}")
+        self.wizard.release_keys()  # staying
 
     def action_next(self) -> None:
-        pass
+        self.wizard.release_keys()  # the last step: staying
 
 
 SCREEN = ResultScreen

@@ -399,12 +399,15 @@ class RunScreen(StepScreen):
     def action_back(self) -> None:
         if self.running:
             self.notify("terraform is running; Stop it first (ctrl+c).", severity="warning")
+            self.wizard.release_keys()  # staying: keys typed after escape go on here
             return
         super().action_back()
 
     def action_next(self) -> None:
         if self.phase in ("applied", "nothing to do"):
             self.wizard.goto("result")
+        else:
+            self.wizard.release_keys()  # nothing applied yet: staying
 
 
 def finished_words(event: Finished) -> str:
