@@ -111,6 +111,7 @@ def test_keyboard_only_in_bursts_to_a_verified_user_with_a_lint_error_on_the_way
         keys(term, "Enter")  # Continue →
         term.wait_for("Step 8/8: Result", timeout=UI)
         term.wait_for("The account matches the answers", timeout=120)
+        term.wait_for("Try the new key against the sandbox at", timeout=UI)  # filled in once the run is read
         result = term.screen()
         assert "Try the new key against the sandbox at http://127.0.0.1:" in form_words(term), result
         keys(term, "C-q")
