@@ -141,7 +141,7 @@ def test_the_ask_hints_paste_safely(tmp_path, gnupghome, monkeypatch):
     assert code == 0, out
     assert saved.is_file()
     _no_raw_controls(out)
-    hint = out.split("Repeat this any time with: ", 1)[1].splitlines()[0]
+    hint = out.split("Repeat this any time with:", 1)[1].strip().splitlines()[0]  # the command, on its own line
     assert _bash_words(hint, tmp_path) == [b"replay", os.fsencode(saved)]
 
     draft_to = tmp_path / f"draft {PWNED} {RED}.yaml"
@@ -150,7 +150,7 @@ def test_the_ask_hints_paste_safely(tmp_path, gnupghome, monkeypatch):
     assert code == Exit.INTERRUPTED
     assert draft_to.is_file()
     _no_raw_controls(out)
-    hint = out.split("continue with: ", 1)[1].splitlines()[0]
+    hint = out.split("continue with:", 1)[1].strip().splitlines()[0]  # the command, on its own line
     assert _bash_words(hint, tmp_path) == [b"ask", b"--answers", os.fsencode(draft_to)]
     assert not (tmp_path / "pwned").exists()
 
