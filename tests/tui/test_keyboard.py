@@ -24,6 +24,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EDITED_STEPS = STEP_KEYS[:6]  # provider .. review: the steps with fields
 
 
+@pytest.fixture(autouse=True)
+def _empty_keyring(empty_gnupghome, monkeypatch):
+    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)  # the wizard lists no real key here
+
+
 def session() -> Session:
     return Session(workspace="/srv/tfiam/test", terraform_bin="terraform-not-installed-for-this-test")
 
@@ -52,7 +57,6 @@ def visible(app, widget: Widget) -> bool:
 
 @pytest.mark.parametrize("step", EDITED_STEPS)
 async def test_tab_through_a_step_keeps_every_focused_field_on_screen_at_80x24(step, empty_gnupghome, monkeypatch):
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -74,7 +78,6 @@ async def test_tab_through_a_step_keeps_every_focused_field_on_screen_at_80x24(s
 
 
 async def test_the_focused_field_and_every_toggles_state_read_without_colour(empty_gnupghome, monkeypatch):
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
     async with app.run_test(size=(80, 24)) as pilot:
         app.goto("permissions")
@@ -98,7 +101,6 @@ async def test_the_focused_field_and_every_toggles_state_read_without_colour(emp
 
 
 async def test_labels_and_hints_wrap_at_80_columns_instead_of_being_cut(empty_gnupghome, monkeypatch):
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
     async with app.run_test(size=(80, 24)) as pilot:
         app.goto("permissions")
@@ -116,7 +118,6 @@ async def test_labels_and_hints_wrap_at_80_columns_instead_of_being_cut(empty_gn
 
 @pytest.mark.parametrize("field", ["#tag-expiry", "#boundary", "#user-path"])
 async def test_enter_moves_on_from_every_field_of_the_user_step(field, empty_gnupghome, monkeypatch):
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
     async with app.run_test(size=(80, 24)) as pilot:
         app.goto("user")
@@ -129,7 +130,6 @@ async def test_enter_moves_on_from_every_field_of_the_user_step(field, empty_gnu
 
 
 async def test_enter_in_an_invalid_field_stays_and_says_why(empty_gnupghome, monkeypatch):
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
     async with app.run_test(size=(80, 24)) as pilot:
         app.goto("user")
@@ -142,7 +142,6 @@ async def test_enter_in_an_invalid_field_stays_and_says_why(empty_gnupghome, mon
 
 
 async def test_enter_in_the_policy_filter_moves_into_the_list_not_to_the_next_step(empty_gnupghome, monkeypatch):
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
     async with app.run_test(size=(80, 24)) as pilot:
         app.goto("permissions")
@@ -157,7 +156,6 @@ async def test_enter_in_the_policy_filter_moves_into_the_list_not_to_the_next_st
 async def test_a_lint_error_blocks_its_step_and_the_run_with_replays_message(tmp_path, empty_gnupghome, monkeypatch):
     """IAMFullAccess is a lint error (TFIAM005): replay stops on it with exit 10.  The wizard
     shows it live under the field, refuses Next there, and the run cannot be reached."""
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     answers = tmp_path / "bot.yaml"
     answers.write_text((EXAMPLES / "ci-bot.yaml").read_text())
     app = create_app(answers_path=str(answers), session=session())
@@ -191,7 +189,6 @@ async def test_a_lint_error_blocks_its_step_and_the_run_with_replays_message(tmp
 
 async def test_a_statement_that_grants_iam_star_is_blocked_under_it_and_unblocked_when_narrowed(
         empty_gnupghome, monkeypatch):
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
     async with app.run_test(size=(80, 24)) as pilot:
         app.goto("permissions")
@@ -212,7 +209,6 @@ async def test_a_statement_that_grants_iam_star_is_blocked_under_it_and_unblocke
 
 async def test_a_policy_typed_as_another_arn_is_ticked_in_the_list_and_goes_when_deleted(
         empty_gnupghome, monkeypatch):
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
     async with app.run_test(size=(80, 24)) as pilot:
         app.goto("permissions")
@@ -232,7 +228,6 @@ async def test_a_policy_typed_as_another_arn_is_ticked_in_the_list_and_goes_when
 
 @pytest.mark.parametrize("size", [(1, 1), (20, 5), (60, 15), (79, 24), (80, 23)])
 async def test_a_terminal_below_80x24_says_so_and_points_to_ask_then_comes_back(size, empty_gnupghome, monkeypatch):
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
     async with app.run_test(size=(80, 24)) as pilot:
         app.goto("user")
@@ -254,7 +249,6 @@ async def test_a_terminal_below_80x24_says_so_and_points_to_ask_then_comes_back(
 
 
 async def test_the_wizard_starts_in_a_small_terminal_without_a_crash(empty_gnupghome, monkeypatch):
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(session=session())
     async with app.run_test(size=(40, 10)) as pilot:
         await pilot.pause()
@@ -274,7 +268,6 @@ async def test_keys_typed_while_gpg_checks_the_key_go_to_the_next_step(empty_gnu
     from tests.tui.helpers import post_burst
     from tfiam_tui.engine import secrets
 
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     monkeypatch.setattr(secrets, "find_public_key", lambda ref: (_time.sleep(1.5), ref)[1])  # a slow gpg
     monkeypatch.setattr(secrets, "require_encryption_key", lambda key: None)
     app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
@@ -297,7 +290,6 @@ async def test_quit_typed_with_enter_asks_after_the_step_changes_and_the_questio
         empty_gnupghome, monkeypatch):
     from tests.tui.helpers import post_burst
 
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(answers_path=str(EXAMPLES / "ci-bot.yaml"), session=session())
     async with app.run_test(size=(80, 24)) as pilot:
         app.goto("user")
@@ -316,7 +308,6 @@ async def test_quit_typed_with_enter_asks_after_the_step_changes_and_the_questio
 
 
 async def test_nothing_opens_over_the_too_small_notice_and_it_stays_over_a_new_step(empty_gnupghome, monkeypatch):
-    monkeypatch.setenv("GNUPGHOME", empty_gnupghome)
     app = create_app(session=session())  # no answers file: ctrl+s would ask where to save
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

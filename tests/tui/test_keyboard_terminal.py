@@ -14,6 +14,7 @@ import pytest
 
 from tests.ask.test_ask_terminal import Terminal
 from tests.test_e2e import TFIAM
+from tests.tui.test_wizard_terminal import apply_to_result
 from tfiam_tui.tui.widgets.toggles import FOCUS_MARK
 
 pytestmark = pytest.mark.e2e
@@ -102,15 +103,7 @@ def test_keyboard_only_in_bursts_to_a_verified_user_with_a_lint_error_on_the_way
         assert "Owner=platform, Purpose=ci, Expiry=2027-06-30" in review, review
         assert "Group kb-group (new): no policies" in review, review
         burst(term, "\r")  # Run plan → has the focus
-        term.wait_for("Step 7/8: Run", timeout=UI)
-        term.wait_for("Plan ready", timeout=300)
-        keys(term, "Enter")  # Apply… has the focus
-        term.wait_for("Apply exactly this plan?", timeout=UI)
-        keys(term, "Tab", "Enter")  # Cancel has the focus; Tab to Apply
-        term.wait_for("Applied", timeout=300)
-        keys(term, "Enter")  # Continue →
-        term.wait_for("Step 8/8: Result", timeout=UI)
-        term.wait_for("The account matches the answers", timeout=120)
+        apply_to_result(term)
         term.wait_for("Try the new key against the sandbox at", timeout=UI)  # filled in once the run is read
         result = term.screen()
         assert "Try the new key against the sandbox at http://127.0.0.1:" in form_words(term), result

@@ -26,6 +26,21 @@ def keys(term: Terminal, *names: str, literal: str | None = None) -> None:
         subprocess.run(["tmux", "send-keys", "-t", term.name, *names], check=True)
 
 
+def apply_to_result(term: Terminal) -> None:
+    """From Run's first plan to a verified Result: Apply (focused), its question (Cancel has
+    the focus; Tab to Apply), Continue."""
+    term.wait_for("Step 7/8: Run", timeout=UI)
+    term.wait_for("Plan ready", timeout=300)
+    assert "Plan: " in term.screen() and "to add" in term.screen()
+    keys(term, "Enter")
+    term.wait_for("Apply exactly this plan?", timeout=UI)
+    keys(term, "Tab", "Enter")
+    term.wait_for("Applied", timeout=300)
+    keys(term, "Enter")
+    term.wait_for("Step 8/8: Result", timeout=UI)
+    term.wait_for("The account matches the answers", timeout=120)
+
+
 def test_wizard_in_a_real_terminal_reaches_a_verified_user_in_the_sandbox(tmp_path, empty_gnupghome, tf_plugin_dir):
     command = (f"cd {tmp_path} && env HOME={Path.home()} GNUPGHOME={empty_gnupghome} TERM=xterm-256color "
                f"{TFIAM} --sandbox --plugin-dir {tf_plugin_dir}; echo TFIAM-EXIT=$?; sleep 120")
@@ -62,16 +77,7 @@ def test_wizard_in_a_real_terminal_reaches_a_verified_user_in_the_sandbox(tmp_pa
         keys(term, "C-n")
         term.wait_for("Step 6/8: Review", timeout=UI)
         keys(term, "C-n")
-        term.wait_for("Step 7/8: Run", timeout=UI)
-        term.wait_for("Plan ready", timeout=300)
-        assert "Plan: " in term.screen() and "to add" in term.screen()
-        keys(term, "Enter")  # Apply… has the focus
-        term.wait_for("Apply exactly this plan?", timeout=UI)
-        keys(term, "Tab", "Enter")  # Cancel has the focus; Tab to Apply
-        term.wait_for("Applied", timeout=300)
-        keys(term, "Enter")  # Continue →
-        term.wait_for("Step 8/8: Result", timeout=UI)
-        term.wait_for("The account matches the answers", timeout=120)
+        apply_to_result(term)
         result = term.screen()
         keys(term, "C-q")
         term.wait_for("TFIAM-EXIT=", timeout=30)
