@@ -224,11 +224,10 @@ class Form:
 
 # What a step that is still open stands in with while an earlier step is linted.
 _STAND_INS: dict[str, dict[str, Any]] = {
-    "user": {"name": "tfiam-stand-in", "path": "/", "tags": {}, "permissions_boundary": None, "force_destroy": False},
+    "user": {**default_data()["user"], "name": "tfiam-stand-in"},
     "permissions": {"groups": [], "existing_groups": [], "user_managed_policies": []},
-    "authentication": {"access_key": False, "console": False, "password_reset_required": True,
-                       "password_length": 20, "pgp_key": None, "enforce_mfa": False},
-    "backend": {"type": "local"},
+    "authentication": {**default_data()["authentication"], "access_key": False, "console": False},
+    "backend": default_data()["backend"],
 }
 
 
